@@ -1,0 +1,49 @@
+# The two commands of the quick start: `make demo` and `make test`.
+# Each one installs what it lacks: the virtual environment and packages, the
+# Debian packages for browser tests and PDFs, the compiled translations.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := chromium chromium-driver poppler-utils fonts-dejavu-core
+
+.PHONY: demo test install system-deps translations serve bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+# Debian packages: Chromium for the browser tests, poppler (pdftotext) for the
+# PDF tests, DejaVu fonts (full Cyrillic, Kyrgyz letters) for the protocols.
+system-deps:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+translations: $(STAMP)
+	@for d in examserver/translations kiosk/translations admin/translations; do \
+	  if ls $$d/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -f -d $$d; fi; \
+	done
+
+test: install system-deps
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Starts on the embedded SQLite database in the instance folder with demo data.
+demo: install system-deps
+	EXAM_MODE=demo $(BIN)/examserver demo --reset
+	EXAM_MODE=demo $(BIN)/examserver serve --bind $${EXAM_DEMO_BIND:-127.0.0.1:8000}
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,108 @@
+"""examserver: the service core of the computer-based testing server.
+
+``create_app`` builds the Flask application; it never touches the database
+(the schema is created by ``examserver db upgrade``).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+
+from .clock import SystemClock
+from .config import ConfigError, load_config, resolve_secret_key
+from .db import db, default_sqlite_url
+from .extensions import babel, csrf, login_manager
+from .i18n import LANGUAGE_NAMES, LANGUAGES, select_locale
+
+# Feature packages that provide a Flask blueprint ``bp``. They are imported by
+# name here so that examserver never imports them statically (design layers).
+BLUEPRINT_PACKAGES = ("kiosk", "admin")
+
+__all__ = ["create_app", "ConfigError"]
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
+    """Create the application from defaults, ``EXAM_*`` variables and overrides."""
+    config = load_config(overrides=config_overrides)
+    instance_path = Path(config.get("INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")).resolve()
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=False)
+    app.config.update(config)
+    app.config["INSTANCE_PATH"] = str(instance_path)
+    app.config["SECRET_KEY"] = resolve_secret_key(config, instance_path)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = default_sqlite_url(str(instance_path))
+    if not app.config.get("SIGNING_KEY_DIR"):
+        app.config["SIGNING_KEY_DIR"] = str(instance_path / "keys")
+    app.config.setdefault("CLOCK", SystemClock())
+    app.config["TESTING"] = config["MODE"] == "testing" or bool(config.get("TESTING"))
+    app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_JSON_BYTES"], 8 * 1024 * 1024)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+        # Each package keeps its own catalogue; Flask-Babel merges them.
+        BABEL_TRANSLATION_DIRECTORIES=";".join(
+            str(_ROOT / pkg / "translations") for pkg in ("examserver",) + BLUEPRINT_PACKAGES
+        ),
+        BABEL_DEFAULT_LOCALE=config["DEFAULT_LOCALE"],
+        BABEL_DEFAULT_TIMEZONE=config["TIMEZONE"],
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+
+    db.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    _install_request_hooks(app)
+    _register_cli(app)
+    for name in BLUEPRINT_PACKAGES:
+        module = importlib.import_module(name)
+        app.register_blueprint(module.bp)
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
+
+    @app.context_processor
+    def _globals():
+        from flask_babel import get_locale
+
+        return {"LANGUAGES": LANGUAGES, "LANGUAGE_NAMES": LANGUAGE_NAMES, "current_locale": str(get_locale())}
+
+    return app
+
+
+def _install_request_hooks(app: Flask) -> None:
+    @app.after_request
+    def _commit_and_secure(response):
+        # One commit per request (design: services flush, the request commits).
+        # Refusals (4xx) roll back unless the view asked to keep what it logged.
+        session = g.get("db_session")
+        if session is not None:
+            if response.status_code < 400 or g.get("commit_on_error"):
+                session.commit()
+            else:
+                session.rollback()
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        if request.path.startswith(("/kiosk", "/admin")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)

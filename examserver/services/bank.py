@@ -1,0 +1,191 @@
+"""Importing and exporting question banks, blueprints and positions.
+
+Every import is all-or-nothing: the files are parsed and validated in full by
+``question_bank``, then checked against what the database already holds
+(immutable item versions, known topics, fillable blueprints); only when no
+problem is left is anything written.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import sqlalchemy as sa
+
+from question_bank.blueprint import Blueprint, check_fill, load_blueprints, load_positions
+from question_bank.errors import BankError, Problem
+from question_bank.formats import load_bank
+from question_bank.items import Bank, Item, Topic as BankTopic
+
+from .. import clock
+from ..db import db
+from ..models import BankItem, ExamBlueprint, Position, Topic
+from . import audit
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    topics_added: int = 0
+    items_added: int = 0
+    items_unchanged: int = 0
+    blueprints_added: int = 0
+    blueprints_unchanged: int = 0
+    positions_added: int = 0
+    positions_updated: int = 0
+    messages: list[str] = field(default_factory=list)
+
+
+def known_topics() -> dict[str, BankTopic]:
+    """Topics in the database, as question_bank topics."""
+    return {
+        t.code: BankTopic(code=t.code, section=t.section, title=dict(t.title))
+        for t in db.session.scalars(sa.select(Topic))
+    }
+
+
+def stored_items(approved_only: bool = False) -> list[Item]:
+    """Every stored item version as a question_bank Item."""
+    query = sa.select(BankItem)
+    if approved_only:
+        query = query.where(BankItem.status == "approved")
+    return [Item.from_dict(row.payload) for row in db.session.scalars(query)]
+
+
+def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None = None, dry_run: bool = False) -> ImportSummary:
+    """Import a bank file or directory. Raises BankError listing every problem."""
+    bank: Bank = load_bank(path, known_topics=known_topics())
+    existing = {
+        (row.item_id, row.version): row.digest
+        for row in db.session.execute(sa.select(BankItem.item_id, BankItem.version, BankItem.digest))
+    }
+    problems: list[Problem] = []
+    for item in bank.items:
+        old = existing.get(item.ref)
+        if old is not None and old != item.digest():
+            problems.append(Problem(str(path), None, item.id, "version",
+                                    f"version {item.version} is already imported with different content; "
+                                    f"an edited item needs a new version number"))
+    if problems:
+        raise BankError(problems)
+
+    summary = ImportSummary()
+    now = clock.now()
+    stored_topics = {code for code in db.session.scalars(sa.select(Topic.code))}
+    for topic in bank.topics.values():
+        if topic.code not in stored_topics:
+            summary.topics_added += 1
+            if not dry_run:
+                db.session.add(Topic(code=topic.code, section=topic.section, title=dict(topic.title)))
+    if not dry_run:
+        db.session.flush()
+    bank_id = bank.meta.id if bank.meta else ""
+    total = len(bank.items)
+    for index, item in enumerate(bank.items, 1):
+        if item.ref in existing:
+            summary.items_unchanged += 1
+        else:
+            summary.items_added += 1
+            if not dry_run:
+                db.session.add(BankItem(
+                    item_id=item.id, version=item.version, topic_code=item.topic, status=item.status,
+                    bank_id=bank_id, payload=item.to_dict(), digest=item.digest(), imported_at=now,
+                ))
+        if progress and (index % 50 == 0 or index == total):
+            progress(index, total)
+    if not dry_run:
+        db.session.flush()
+        audit.record("bank.import", ("bank", bank_id), actor=actor, path=str(path),
+                     topics_added=summary.topics_added, items_added=summary.items_added,
+                     items_unchanged=summary.items_unchanged)
+    return summary
+
+
+def check_blueprints(blueprints: Iterable[Blueprint], items: list[Item]) -> list[Problem]:
+    """Refuse blueprints the approved items cannot fill, naming the short topic."""
+    problems = []
+    for bp in blueprints:
+        for message in check_fill(bp, items):
+            problems.append(Problem(bp.code, None, None, "sections", message))
+    return problems
+
+
+def import_blueprints(path: str | Path, actor: audit.Actor, extra_items: list[Item] | None = None) -> ImportSummary:
+    """Import blueprint files (and positions files in the same set).
+
+    A file holding ``positions:`` is read as a positions file. Every blueprint is
+    checked against the approved items in the database.
+    """
+    blueprint_files, position_files = _split_blueprint_paths(Path(path))
+    blueprints = [bp for f in blueprint_files for bp in load_blueprints(f)]
+    positions = [p for f in position_files for p in load_positions(f)]
+    items = stored_items(approved_only=True) + list(extra_items or [])
+    problems = check_blueprints(blueprints, items)
+    stored = {(b.code, b.version): b.digest for b in db.session.scalars(sa.select(ExamBlueprint))}
+    for bp in blueprints:
+        if stored.get((bp.code, bp.version)) not in (None, bp.digest()):
+            problems.append(Problem(bp.code, None, None, "version",
+                                    f"blueprint {bp.code} version {bp.version} already exists with different content"))
+    known_codes = {code for code, _v in stored} | {bp.code for bp in blueprints}
+    for position in positions:
+        if position.blueprint not in known_codes:
+            problems.append(Problem(position.code, None, None, "blueprint",
+                                    f"position {position.code}: unknown blueprint {position.blueprint}"))
+    if problems:
+        raise BankError(problems)
+
+    summary = ImportSummary()
+    now = clock.now()
+    for bp in blueprints:
+        if (bp.code, bp.version) in stored:
+            summary.blueprints_unchanged += 1
+            continue
+        db.session.add(ExamBlueprint(code=bp.code, version=bp.version, group_code=bp.group,
+                                     payload=bp.to_dict(), digest=bp.digest(), imported_at=now))
+        summary.blueprints_added += 1
+    existing_positions = {p.code: p for p in db.session.scalars(sa.select(Position))}
+    for position in positions:
+        row = existing_positions.get(position.code)
+        values = dict(title=dict(position.title), department=dict(position.department),
+                      group_code=position.group, blueprint_code=position.blueprint)
+        if row is None:
+            db.session.add(Position(code=position.code, updated_at=now, **values))
+            summary.positions_added += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = now
+            summary.positions_updated += 1
+    db.session.flush()
+    audit.record("blueprint.import", ("blueprint", ""), actor=actor, path=str(path),
+                 blueprints_added=summary.blueprints_added, positions_added=summary.positions_added,
+                 positions_updated=summary.positions_updated)
+    return summary
+
+
+def latest_blueprint(code: str) -> ExamBlueprint | None:
+    """The newest version of blueprint ``code``."""
+    return db.session.scalar(
+        sa.select(ExamBlueprint).where(ExamBlueprint.code == code).order_by(ExamBlueprint.version.desc()).limit(1)
+    )
+
+
+def _split_blueprint_paths(path: Path) -> tuple[list[Path], list[Path]]:
+    files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json")) if path.is_dir() else [path]
+    blueprint_files, position_files = [], []
+    for f in files:
+        head = f.read_text(encoding="utf-8", errors="replace")
+        if _has_top_key(head, "positions"):
+            position_files.append(f)
+        if _has_top_key(head, "blueprints"):
+            blueprint_files.append(f)
+    return blueprint_files, position_files
+
+
+def _has_top_key(text: str, key: str) -> bool:
+    return any(line.startswith(f"{key}:") or line.startswith(f'"{key}"') or f'"{key}":' in line[:40]
+               for line in text.splitlines())
