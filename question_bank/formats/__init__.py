@@ -71,15 +71,17 @@ def _cross_check(metas: list[Located], topics: list[Located], items: list[Locate
     seen_items: dict[str, Located] = {}
     for loc in items:
         item = loc.value
+        if item.id is None:
+            continue
         first = seen_items.setdefault(item.id, loc)
         if first is not loc:
             problems.append(Problem(loc.file, loc.lines["id"], item.id, "id",
                                     f"duplicate id (first at {_where(first)})"))
-        if item.topic not in seen_topics and item.topic not in known_topics:
+        if item.topic is not None and item.topic not in seen_topics and item.topic not in known_topics:
             problems.append(Problem(loc.file, loc.lines["topic"], item.id, "topic",
                                     f"unknown topic {item.topic!r}"))
         missing = [lang for lang in languages if lang not in item.text]
-        if missing:
+        if missing and item.text:
             problems.append(Problem(loc.file, loc.lines["text"], item.id, "text",
                                     f"no {', '.join(missing)} variant "
                                     f"(bank languages: {', '.join(languages)})"))

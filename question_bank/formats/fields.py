@@ -108,41 +108,44 @@ def get_int(sc: Scope, d: dict, key: str, default: Any = MISSING, lo: int | None
     return value
 
 
-def get_bool(sc: Scope, d: dict, key: str, default: bool) -> bool | None:
+def get_bool(sc: Scope, d: dict, key: str, default: bool, field: str | None = None) -> bool | None:
     """A true/false field."""
     value = d.get(key, default)
     if not isinstance(value, bool):
-        sc.add(sc.at(d, key), key, f"must be true or false, not {type_name(value)}")
+        sc.add(sc.at(d, key), field or key, f"must be true or false, not {type_name(value)}")
         return None
     return value
 
 
-def get_choice(sc: Scope, d: dict, key: str, choices: Iterable[str], default: Any = MISSING) -> str | None:
+def get_choice(sc: Scope, d: dict, key: str, choices: Iterable[str], default: Any = MISSING,
+               field: str | None = None) -> str | None:
     """A string field that must be one of ``choices``."""
     choices = tuple(choices)
     value = d.get(key, default)
     if value is MISSING:
         return None
     if value not in choices:
-        sc.add(sc.at(d, key), key, f"{value!r} is not one of {', '.join(choices)}")
+        sc.add(sc.at(d, key), field or key, f"{value!r} is not one of {', '.join(choices)}")
         return None
     return value
 
 
-def get_langs(sc: Scope, d: dict, key: str, default: Any = MISSING) -> tuple[str, ...] | None:
+def get_langs(sc: Scope, d: dict, key: str, default: Any = MISSING,
+              field: str | None = None) -> tuple[str, ...] | None:
     """A non-empty list of distinct known language codes."""
+    name = field or key
     value = d.get(key, default)
     if value is MISSING:
         return None
     if not isinstance(value, list) or not value:
-        sc.add(sc.at(d, key), key, "must be a non-empty list of language codes")
+        sc.add(sc.at(d, key), name, "must be a non-empty list of language codes")
         return None
     bad = [v for v in value if v not in LANGUAGES]
     if bad:
-        sc.add(sc.at(d, key), key, f"unknown language {bad[0]!r} (known: {', '.join(LANGUAGES)})")
+        sc.add(sc.at(d, key), name, f"unknown language {bad[0]!r} (known: {', '.join(LANGUAGES)})")
         return None
     if len(set(value)) != len(value):
-        sc.add(sc.at(d, key), key, "a language is listed twice")
+        sc.add(sc.at(d, key), name, "a language is listed twice")
         return None
     return tuple(value)
 

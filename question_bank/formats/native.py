@@ -27,6 +27,16 @@ class Located:
     file: str
     line: int | None
     lines: dict[str, int | None] = field(default_factory=dict)
+    ok: bool = True
+
+
+@dataclass
+class ItemStub:
+    """The readable parts of an item that has problems."""
+
+    id: str | None
+    topic: str | None
+    text: dict[str, str]
 
 
 def read_meta(rep: Reporter, d: Any, line: int | None) -> Located | None:
@@ -39,8 +49,8 @@ def read_meta(rep: Reporter, d: Any, line: int | None) -> Located | None:
     check_keys(sc, d, ("id", "title", "demo", "languages"), ("id", "languages"), "bank.")
     bid = get_str(sc, d, "id", "bank.id", pattern=BANK_ID_RE)
     title = get_text_map(sc, d, "title", "bank.title", required=False)
-    demo = get_bool(sc, d, "demo", False)
-    langs = get_langs(sc, d, "languages")
+    demo = get_bool(sc, d, "demo", False, "bank.demo")
+    langs = get_langs(sc, d, "languages", field="bank.languages")
     if len(rep.problems) > n or bid is None or langs is None:
         return None
     return Located(BankMeta(bid, title or {}, bool(demo), langs), rep.file, line)
@@ -55,7 +65,7 @@ def read_topic(rep: Reporter, d: Any, line: int | None) -> Located | None:
     n = len(rep.problems)
     check_keys(sc, d, ("code", "section", "title"), ("code", "section", "title"), "topic.")
     code = get_str(sc, d, "code", "topic.code", pattern=TOPIC_CODE_RE)
-    section = get_choice(sc, d, "section", TOPIC_SECTIONS)
+    section = get_choice(sc, d, "section", TOPIC_SECTIONS, field="topic.section")
     title = get_text_map(sc, d, "title", "topic.title")
     if len(rep.problems) > n:
         return None
@@ -144,8 +154,11 @@ def read_item(rep: Reporter, d: Any, line: int | None) -> Located | None:
     text = get_text_map(sc, d, "text")
     options = _read_options(sc, d)
     key = _read_key(sc, d)
+    lines = {"id": sc.at(d, "id"), "topic": sc.at(d, "topic"), "text": sc.at(d, "text")}
     if len(rep.problems) > n or None in (iid, topic, text, options, key, qtype):
-        return None
+        # Keep what we could read, so cross-file checks (duplicate ids,
+        # unknown topics, languages) still report on this item.
+        return Located(ItemStub(iid, topic, text or {}), rep.file, line, lines, ok=False)
     item = Item(id=iid, version=version, topic=topic, type=qtype, text=text,
                 options=tuple(options), key=key, points=points, difficulty=difficulty,
                 status=status, source=source)
@@ -160,7 +173,4 @@ def read_item(rep: Reporter, d: Any, line: int | None) -> Located | None:
                 sc.add(sc.at(d, "options" if where != "text" else "text"), where,
                        f"no {lang} variant (option {opt.id} has {', '.join(opt.text)}; "
                        f"the question has {', '.join(item.text)})")
-    if len(rep.problems) > n:
-        return None
-    return Located(item, rep.file, line,
-                   {"id": sc.at(d, "id"), "topic": sc.at(d, "topic"), "text": sc.at(d, "text")})
+    return Located(item, rep.file, line, lines, ok=len(rep.problems) == n)
