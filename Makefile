@@ -30,8 +30,8 @@ system-deps:
 	fi
 
 translations: $(STAMP)
-	@for d in examserver/translations kiosk/translations admin/translations; do \
-	  if ls $$d/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -f -d $$d; fi; \
+	@for d in $$(ls -d */translations/*/ 2>/dev/null); do \
+	  if ls $$d*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -f -d $$d; fi; \
 	done
 
 test: install system-deps

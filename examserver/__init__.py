@@ -47,9 +47,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
         # Each package keeps its own catalogue; Flask-Babel merges them.
-        BABEL_TRANSLATION_DIRECTORIES=";".join(
-            str(_ROOT / pkg / "translations") for pkg in ("examserver",) + BLUEPRINT_PACKAGES
-        ),
+        BABEL_TRANSLATION_DIRECTORIES=";".join(translation_directories()),
         BABEL_DEFAULT_LOCALE=config["DEFAULT_LOCALE"],
         BABEL_DEFAULT_TIMEZONE=config["TIMEZONE"],
         WTF_CSRF_TIME_LIMIT=None,
@@ -76,6 +74,19 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         return {"LANGUAGES": LANGUAGES, "LANGUAGE_NAMES": LANGUAGE_NAMES, "current_locale": str(get_locale())}
 
     return app
+
+
+def translation_directories() -> list[str]:
+    """Every catalogue folder: ``<package>/translations/<feature>/<lang>/LC_MESSAGES``.
+
+    Each feature keeps its own catalogue so features can be translated
+    independently; Flask-Babel merges them.
+    """
+    found = set()
+    for pkg in ("examserver",) + BLUEPRINT_PACKAGES:
+        for messages in (_ROOT / pkg / "translations").glob("*/*/LC_MESSAGES"):
+            found.add(str(messages.parent.parent))
+    return sorted(found)
 
 
 def _install_request_hooks(app: Flask) -> None:

@@ -1,0 +1,90 @@
+"""Who may see what in the console: login wiring and role checks."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from examserver.db import db
+from examserver.extensions import login_manager
+from examserver.models import Role, User
+from examserver.services.audit import Actor
+
+
+class LoginUser:
+    """Flask-Login wrapper; the session remembers ``id:session_version`` so that a
+    deactivation or password change logs the account out everywhere."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.is_authenticated = True
+        self.is_active = user.active
+        self.is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_version}"
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+
+def init_login(app) -> None:
+    login_manager.login_view = "admin.auth.login"
+    login_manager.login_message = _l("Please log in.")
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        try:
+            user_id, version = (int(x) for x in token.split(":"))
+        except ValueError:
+            return None
+        user = db.session.get(User, user_id)
+        if user is None or not user.active or user.session_version != version:
+            return None
+        g.actor = Actor.for_user(user)
+        return LoginUser(user)
+
+
+def role_required(*roles: Role):
+    """View decorator: logged in and one of ``roles`` (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def can_access_centre(centre_id: int | None) -> bool:
+    """Administrators see every centre; everyone else only their own."""
+    if current_user.role == Role.ADMIN:
+        return True
+    return centre_id is not None and centre_id == current_user.centre_id
+
+
+def require_centre(centre_id: int | None) -> None:
+    """Abort with 404 (not 403: do not reveal other centres' objects) if not allowed."""
+    if not can_access_centre(centre_id):
+        abort(404)
+
+
+def current_db_user() -> User:
+    return current_user.user
+
+
+
+def menu_for_current_user() -> list[tuple[str, str]]:
+    """``(endpoint, label)`` of the menu entries the current user's role may open."""
+    from . import MENU
+
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label, roles in MENU if current_user.role in roles]

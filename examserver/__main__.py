@@ -1,0 +1,4 @@
+"""``python -m examserver`` is the ``examserver`` command."""
+from .cli import main
+
+main()
