@@ -14,7 +14,7 @@ from .formats.source import line_of, list_files, read_tree
 from .items import ITEM_ID_RE, TOPIC_CODE_RE
 
 SECTION_CODE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
-TOP_KEYS = ("blueprints", "positions")
+TOP_KEYS = ("blueprints", "positions", "bank", "topics", "items")  # one set may hold all
 
 
 def _read_quota(sc: Scope, d: Any, line: int | None, known: set[str] | None) -> Quota | None:

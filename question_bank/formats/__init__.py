@@ -26,7 +26,9 @@ def _read_native(tree: object, rep: Reporter, metas: list[Located], topics: list
         rep.add(line_of(tree), None, None, "the file must be a mapping with bank/topics/items")
         return
     for key in tree:
-        if key not in ("bank", "topics", "items"):
+        # Blueprints and positions may share a directory (or a file) with the
+        # bank; their own loaders read them.
+        if key not in ("bank", "topics", "items", "blueprints", "positions"):
             rep.add(line_of(tree, key), None, str(key), "unknown top-level key")
     for key, line in getattr(tree, "duplicates", ()):
         rep.add(line, None, str(key), "key appears twice")

@@ -198,3 +198,9 @@ def test_problem_str_omits_absent_parts():
     assert str(Problem("f.yaml", None, None, None, "m")) == "f.yaml: m"
     assert str(Problem("f.yaml", 3, "X-1", "key", "m")) == "f.yaml:3: item X-1: key: m"
     assert str(Problem("f.yaml", 3, None, "key", "m")) == "f.yaml:3: key: m"
+
+
+def test_blueprint_and_position_files_may_share_the_directory(write, tmp_path):
+    write("d/a.yaml", HEAD + ITEM.lstrip("\n"))
+    write("d/blueprints.yaml", "blueprints: []\npositions: []\n")
+    assert len(load_bank(tmp_path / "d").items) == 1
