@@ -130,6 +130,7 @@ def bank_import(path: str, dry_run: bool):
         if dry_run:
             db.session.rollback()
     click.echo(f"topics added: {summary.topics_added}; items added: {summary.items_added}; "
+               f"status changed: {summary.items_status_changed}; "
                f"unchanged: {summary.items_unchanged}{' (dry run)' if dry_run else ''}")
 
 
@@ -247,6 +248,7 @@ def register_commands(app: Flask) -> None:
     """Add the examserver commands to ``flask`` (and to the ``examserver`` script)."""
     for command in COMMANDS:
         app.cli.add_command(command)
+    from .services import sweep  # noqa: F401  (registers `examserver sweep`)
     for extra in _EXTRA_COMMANDS:
         app.cli.add_command(extra)
 

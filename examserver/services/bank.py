@@ -33,6 +33,7 @@ class ImportSummary:
     topics_added: int = 0
     items_added: int = 0
     items_unchanged: int = 0
+    items_status_changed: int = 0
     blueprints_added: int = 0
     blueprints_unchanged: int = 0
     positions_added: int = 0
@@ -59,14 +60,12 @@ def stored_items(approved_only: bool = False) -> list[Item]:
 def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None = None, dry_run: bool = False) -> ImportSummary:
     """Import a bank file or directory. Raises BankError listing every problem."""
     bank: Bank = load_bank(path, known_topics=known_topics())
-    existing = {
-        (row.item_id, row.version): row.digest
-        for row in db.session.execute(sa.select(BankItem.item_id, BankItem.version, BankItem.digest))
-    }
+    existing = {(row.item_id, row.version): row for row in db.session.scalars(sa.select(BankItem))}
     problems: list[Problem] = []
     for item in bank.items:
         old = existing.get(item.ref)
-        if old is not None and old != item.digest():
+        # The status (draft/approved/retired) may change in place; the content may not.
+        if old is not None and Item.from_dict(old.payload).content_digest() != item.content_digest():
             problems.append(Problem(str(path), None, item.id, "version",
                                     f"version {item.version} is already imported with different content; "
                                     f"an edited item needs a new version number"))
@@ -86,7 +85,12 @@ def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None 
     bank_id = bank.meta.id if bank.meta else ""
     total = len(bank.items)
     for index, item in enumerate(bank.items, 1):
-        if item.ref in existing:
+        old = existing.get(item.ref)
+        if old is not None and old.status != item.status:
+            summary.items_status_changed += 1
+            if not dry_run:
+                old.status, old.payload, old.digest = item.status, item.to_dict(), item.digest()
+        elif old is not None:
             summary.items_unchanged += 1
         else:
             summary.items_added += 1
@@ -101,7 +105,7 @@ def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None 
         db.session.flush()
         audit.record("bank.import", ("bank", bank_id), actor=actor, path=str(path),
                      topics_added=summary.topics_added, items_added=summary.items_added,
-                     items_unchanged=summary.items_unchanged)
+                     items_unchanged=summary.items_unchanged, items_status_changed=summary.items_status_changed)
     return summary
 
 

@@ -18,7 +18,7 @@ def test_import_then_reimport_is_unchanged(runner, app, test_bank_path):
     assert first.exit_code == 0, first.output
     assert "items added: 19" in first.output
     again = runner.invoke(args=["bank", "import", str(test_bank_path)])
-    assert "items added: 0; unchanged: 19" in again.output
+    assert "items added: 0; status changed: 0; unchanged: 19" in again.output
     assert _count(app, BankItem) == 19
     with app.app_context():
         actions = db.session.scalars(sa.select(AuditEntry.action)).all()
@@ -94,3 +94,17 @@ def test_export_round_trips(runner, app, test_bank_path, tmp_path):
     check = runner.invoke(args=["bank", "check", str(out)])
     assert check.exit_code == 0, check.output
     assert "19 items" in check.output
+
+
+def test_status_may_change_in_place(runner, app, test_bank_path, tmp_path):
+    assert runner.invoke(args=["bank", "import", str(test_bank_path)]).exit_code == 0
+    data = yaml.safe_load((test_bank_path / "test-bank.yaml").read_text(encoding="utf-8"))
+    data["items"][0]["status"] = "retired"
+    path = tmp_path / "retire.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "status changed: 1" in result.output
+    with app.app_context():
+        status = db.session.scalar(sa.select(BankItem.status).where(BankItem.item_id == "GEN_A-001"))
+    assert status == "retired"
