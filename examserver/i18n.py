@@ -18,7 +18,7 @@ def select_locale() -> str:
     if chosen in LANGUAGES:
         session["lang"] = chosen
         return chosen
-    if session.get("lang") in LANGUAGES:
+    if request and session.get("lang") in LANGUAGES:  # no session outside a request (CLI)
         return session["lang"]
     best = request.accept_languages.best_match(LANGUAGES) if request else None
     return best or current_app.config["DEFAULT_LOCALE"]
