@@ -44,8 +44,14 @@ def transaction():
 
 
 def progress_printer(label: str):
+    interactive = sys.stderr.isatty()
+
     def show(done: int, total: int) -> None:
-        click.echo(f"\r{label}: {done}/{total}", nl=done == total, err=True)
+        # A live counter on a terminal; just the final count in logs.
+        if interactive:
+            click.echo(f"\r{label}: {done}/{total}", nl=done == total, err=True)
+        elif done == total:
+            click.echo(f"{label}: {done}/{total}", err=True)
 
     return show
 
