@@ -88,3 +88,19 @@ def menu_for_current_user() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
     return [(endpoint, label) for endpoint, label, roles in MENU if current_user.role in roles]
+
+
+def json_error(exc):
+    """A service refusal as ``({"error", "message"}, status)`` for JSON views."""
+    from flask import jsonify
+
+    return jsonify({"error": exc.code, "message": exc.message, **getattr(exc, "details", {})}), exc.status
+
+
+def actor():
+    """The audit actor of the logged-in user."""
+    return Actor.for_user(current_user.user)
+
+
+# Who runs exam sessions: the authority's administrators and the centres' proctors.
+STAFF = (Role.ADMIN, Role.PROCTOR)

@@ -62,3 +62,62 @@ def login(client):
         return response
 
     return do
+
+
+def make_session(room_id: int, title: str = "Morning", state: str = "open") -> int:
+    """A session in ``room_id`` (opened unless ``state='planned'``); returns its id."""
+    from datetime import date
+
+    from examserver import clock
+    from examserver.services import sessions
+    from examserver.services.audit import Actor
+
+    room = db.session.get(Room, room_id)
+    session = sessions.create_session(room, title, date(2026, 11, 23), clock.now(), 60, Actor.cli())
+    if state == "open":
+        sessions.open_session(session, Actor.cli())
+    db.session.commit()
+    return session.id
+
+
+def add_participant(session_id: int, pin: str, surname: str = "Асанов", seat: str = "1", admit: bool = True,
+                    position: str = "TEST-POS-1") -> int:
+    """Register (and admit) one participant through the service; returns its id."""
+    from examserver.models import ExamSession
+    from examserver.services import registration
+    from examserver.services.audit import Actor
+
+    session = db.session.get(ExamSession, session_id)
+    participant = registration.register_participant(session, {
+        "surname": surname, "name": "Үмүт", "patronymic": "Бекович", "pin": pin, "id_document": "ID" + pin[-6:],
+        "position": position, "language": "ky", "seat": seat}, Actor.cli())
+    if admit:
+        registration.set_admission(participant, True, "", Actor.cli())
+    db.session.commit()
+    return participant.id
+
+
+def enrolled_terminal(room_id: int, seat: str = "1") -> int:
+    """A terminal enrolled in ``room_id``; returns its id."""
+    from examserver.services import terminals
+    from examserver.services.audit import Actor
+
+    terminal, _secret = terminals.register_pending("pytest")
+    terminals.enrol(terminal.pairing_code, db.session.get(Room, room_id), seat, Actor.cli())
+    db.session.commit()
+    return terminal.id
+
+
+def start(participant_id: int, terminal_id: int) -> int:
+    """Start the participant's attempt on the terminal (needs ``loaded_bank``); returns the attempt id."""
+    from examserver.models import Participant, Terminal
+    from examserver.services import attempts
+
+    attempt = attempts.start_attempt(db.session.get(Participant, participant_id),
+                                     db.session.get(Terminal, terminal_id), "ky")
+    db.session.commit()
+    return attempt.id
+
+
+# Valid PINs: sex digit, birth date DDMMYYYY, 5 digits.
+PIN1, PIN2, PIN3 = "21505198512345", "10102000000017", "23112001555555"

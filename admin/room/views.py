@@ -1,0 +1,111 @@
+"""Live room page, its JSON snapshot, and the JSON actions.
+
+JSON calls are POSTs protected by CSRF: admin.js sends the token in the
+``X-CSRFToken`` header. Refusals come back as ``{"error", "message"}``.
+"""
+from __future__ import annotations
+
+from flask import abort, g, jsonify, render_template, request
+from flask_babel import gettext as _
+
+from examserver.db import db
+from examserver.models import Attempt, Participant, Terminal, TerminalState
+from examserver.services import live, registration, terminals, timer
+from examserver.services import sessions as session_service
+from examserver.services.errors import NotFound, ServiceError
+
+from ..security import STAFF, actor, current_db_user, json_error, role_required
+from . import bp
+
+
+def _session(session_id: int):
+    try:
+        return session_service.get_for(current_db_user(), session_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/<int:session_id>")
+@role_required(*STAFF)
+def view(session_id: int):
+    session = _session(session_id)
+    return render_template("room/live.html", session=session)
+
+
+@bp.route("/<int:session_id>/data")
+@role_required(*STAFF)
+def data(session_id: int):
+    return jsonify(live.room_snapshot(_session(session_id)))
+
+
+def _attempt(session, payload) -> Attempt:
+    attempt = db.session.get(Attempt, _int(payload, "attempt_id"))
+    if attempt is None or attempt.session_id != session.id:
+        raise NotFound(_("No such attempt in this session."), "no_attempt")
+    return attempt
+
+
+def _int(payload, key) -> int:
+    try:
+        return int(payload.get(key))
+    except (TypeError, ValueError):
+        raise ServiceError(_("Missing or invalid %(name)s.", name=key), "bad_request")
+
+
+def _terminal(session, payload) -> Terminal:
+    terminal = db.session.get(Terminal, _int(payload, "terminal_id"))
+    if terminal is None or terminal.centre_id != session.centre_id:
+        raise NotFound(_("No such terminal in this centre."), "no_terminal")
+    return terminal
+
+
+@bp.route("/<int:session_id>/action", methods=["POST"])
+@role_required(*STAFF)
+def action(session_id: int):
+    session = _session(session_id)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return jsonify({"error": "bad_request", "message": _("Send a JSON object.")}), 400
+    kind = payload.get("action")
+    reason = str(payload.get("reason") or "").strip()
+    who = actor()
+    try:
+        if not reason:
+            raise ServiceError(_("A reason is required."), "reason_required")
+        if kind == "extend":
+            timer.extend(_attempt(session, payload), payload.get("minutes"), reason, who)
+        elif kind == "pause":
+            timer.pause(_attempt(session, payload), reason, who)
+        elif kind == "resume":
+            timer.resume(_attempt(session, payload), reason, who)
+        elif kind == "move":
+            timer.move_attempt(_attempt(session, payload), _terminal(session, payload), reason, who)
+        elif kind == "unlock":
+            terminals.unlock(_terminal(session, payload), who, reason)
+        elif kind == "no_show":
+            participant = db.session.get(Participant, _int(payload, "participant_id"))
+            if participant is None or participant.session_id != session.id:
+                raise NotFound(_("No such participant in this session."), "no_participant")
+            registration.mark_no_show(participant, reason, who)
+        elif kind == "close":
+            session_service.close_session(session, who, reason)
+        else:
+            raise ServiceError(_("Unknown action."), "unknown_action")
+    except ServiceError as exc:
+        if exc.code == "expired":  # the attempt was finished on the way: keep that
+            g.commit_on_error = True
+        return json_error(exc)
+    return jsonify({"ok": True, "snapshot": live.room_snapshot(session)})
+
+
+@bp.route("/<int:session_id>/terminals")
+@role_required(*STAFF)
+def free_terminals(session_id: int):
+    """Enrolled terminals of the session's centre, for the "move" dialog."""
+    import sqlalchemy as sa
+
+    session = _session(session_id)
+    rows = db.session.scalars(sa.select(Terminal).where(Terminal.centre_id == session.centre_id,
+                                                        Terminal.state == TerminalState.ENROLLED)
+                              .order_by(Terminal.room_id, Terminal.seat)).all()
+    return jsonify([{"id": t.id, "seat": t.seat, "room": t.room.name if t.room else ""} for t in rows])

@@ -1,0 +1,82 @@
+"""Terminal list and actions. Pending terminals have no centre yet: a proctor
+enrols one by typing the pairing code the kiosk shows."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from examserver import clock
+from examserver.db import db
+from examserver.models import Role, Room, Terminal, TerminalState
+from examserver.services import sessions as session_service
+from examserver.services import terminals
+from examserver.services.errors import ServiceError
+
+from ..security import STAFF, actor, current_db_user, require_centre, role_required
+from . import bp
+
+
+def _terminal(terminal_id: int) -> Terminal:
+    terminal = db.session.get(Terminal, terminal_id)
+    if terminal is None:
+        abort(404)
+    require_centre(terminal.centre_id)
+    return terminal
+
+
+@bp.route("/")
+@role_required(*STAFF)
+def index():
+    user = current_db_user()
+    query = sa.select(Terminal).where(Terminal.state != TerminalState.PENDING).order_by(Terminal.room_id, Terminal.seat)
+    if user.role != Role.ADMIN:
+        query = query.where(Terminal.centre_id == user.centre_id)
+    return render_template("terminals/index.html", terminals=db.session.scalars(query).all(),
+                           rooms=session_service.rooms_for(user), to_local=clock.to_local)
+
+
+@bp.route("/enrol", methods=["POST"])
+@role_required(*STAFF)
+def enrol():
+    room = db.session.get(Room, request.form.get("room_id", type=int) or 0)
+    if room is None:
+        abort(404)
+    require_centre(room.centre_id)
+    seat = (request.form.get("seat") or "").strip()[:16]
+    try:
+        terminal = terminals.enrol(request.form.get("pairing_code", ""), room, seat, actor())
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".index")), 303
+    flash(_("Terminal enrolled: room %(room)s, seat %(seat)s.", room=room.name, seat=terminal.seat or "—"), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:terminal_id>/revoke", methods=["POST"])
+@role_required(*STAFF)
+def revoke(terminal_id: int):
+    terminal = _terminal(terminal_id)
+    reason = (request.form.get("reason") or "").strip()
+    if not reason:
+        flash(_("A reason is required."), "error")
+        return redirect(url_for(".index")), 303
+    terminals.revoke(terminal, actor(), reason)
+    flash(_("The terminal is revoked."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:terminal_id>/unlock", methods=["POST"])
+@role_required(*STAFF)
+def unlock(terminal_id: int):
+    terminal = _terminal(terminal_id)
+    reason = (request.form.get("reason") or "").strip()
+    try:
+        if not reason:
+            raise ServiceError(_("A reason is required."), "reason_required")
+        terminals.unlock(terminal, actor(), reason)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".index")), 303
+    flash(_("The terminal is unlocked."), "success")
+    return redirect(url_for(".index"))
