@@ -12,3 +12,10 @@ accesslog = "-"
 errorlog = "-"
 # The deadline sweep runs inside every worker on a timer; a database lock makes
 # sure only one of them works at a time (see services/sweep).
+
+
+def post_worker_init(worker):
+    """Start this worker's deadline sweep thread (services/sweep)."""
+    from examserver.services.sweep import start_background_sweep
+
+    start_background_sweep(worker.wsgi)

@@ -1,0 +1,165 @@
+"""The kiosk's JSON API: terminal status, attempt state, journal events, finish.
+
+Every error is JSON ``{"error": code, "message": text, ...}`` with a 4xx
+status; an ordering conflict carries ``expected`` (the next sequence number
+the server will accept) so the kiosk can resend in order.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import current_app, g, jsonify, request, session
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from examserver import clock
+from examserver.models import Attempt, AttemptState, FinishReason
+from examserver.services import attempts, journal
+from examserver.services.errors import ServiceError
+from question_bank.scoring import present_item
+
+from . import bp
+from .context import active_attempt, current_terminal, json_error, result_attempt
+
+
+def _iso(moment) -> str | None:
+    return journal.format_time(moment) if moment else None
+
+
+def _timing(attempt: Attempt) -> dict:
+    """What the kiosk needs to show the time: the server's clock and the deadline."""
+    now = clock.now()
+    return {"server_time": _iso(now), "deadline": _iso(attempt.deadline_at),
+            "seconds_left": attempts.seconds_left(attempt, now), "state": attempt.state.value,
+            "next_seq": attempt.last_seq + 1, "grace_seconds": current_app.config["ANSWER_GRACE_SECONDS"]}
+
+
+def _read_json() -> dict:
+    """The request body as a JSON object; refuse big, malformed or non-object bodies."""
+    limit = current_app.config["MAX_JSON_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise ServiceError(_("The request is too large."), "too_large", status=413)
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise ServiceError(_("The request is too large."), "too_large", status=413)
+    if not request.mimetype == "application/json":
+        raise ServiceError(_("The request must be JSON."), "not_json", status=415)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ServiceError(_("The request is not valid JSON."), "bad_json", status=400) from None
+    if not isinstance(body, dict):
+        raise ServiceError(_("The request must be a JSON object."), "bad_json", status=400)
+    return body
+
+
+def _no_attempt():
+    finished = result_attempt()
+    if finished is not None:
+        return jsonify({"error": "finished", "message": _("The test is finished."), "state": "finished"}), 409
+    return jsonify({"error": "no_attempt", "message": _("No test is running on this terminal.")}), 404
+
+
+def _touch(attempt: Attempt) -> None:
+    """A request from the terminal: note the contact, finish the attempt if its time is up."""
+    attempt.last_contact_at = clock.now()
+    if attempts.finish_if_expired(attempt):
+        session["kiosk_result"] = attempt.id
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError):
+    if request.path.startswith("/kiosk/api/"):
+        return json_error(exc)
+    raise exc
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError):
+    if request.path.startswith("/kiosk/api/"):
+        return jsonify({"error": "csrf", "message": _("The page has expired. Reload it.")}), 400
+    return exc
+
+
+@bp.route("/api/terminal")
+def terminal_status():
+    """Polled by the pairing and locked screens."""
+    terminal = current_terminal()
+    if terminal is None:
+        return jsonify({"state": "unknown"})
+    terminal.last_seen_at = clock.now()
+    return jsonify({"state": terminal.state.value})
+
+
+@bp.route("/api/state")
+def state():
+    """Everything to draw (or restore) the exam: questions without keys, answers,
+    flags, the current question, the last sequence number and the timing."""
+    attempt = active_attempt(lock=True)
+    if attempt is None:
+        return _no_attempt()
+    _touch(attempt)
+    if attempt.state == AttemptState.FINISHED:
+        return jsonify({"state": "finished"})
+    body = _timing(attempt)
+    if request.args.get("full") == "1":
+        events = journal.events_for(attempt)
+        items = attempts.items_of(attempt)
+        questions = []
+        for slot in attempts.form_of(attempt).slots:
+            shown = present_item(items[slot.item_ref], attempt.language, slot.option_order)
+            questions.append({"slot": slot.index, "section": slot.section, "type": shown["type"],
+                              "text": shown["text"], "options": shown["options"]})
+        body.update({
+            "attempt": attempt.id, "language": attempt.language, "questions": questions,
+            "answers": {str(k): sorted(v) for k, v in journal.answers_from_journal(events).items()},
+            "flags": sorted(journal.flags_from_journal(events)),
+            "current": journal.last_visited(events) or 1, "last_seq": attempt.last_seq,
+        })
+    return jsonify(body)
+
+
+@bp.route("/api/events", methods=["POST"])
+def events():
+    """Append one event ``{seq, kind, payload, client_time}``; reply with the ack and timing."""
+    body = _read_json()
+    attempt = active_attempt(lock=True)
+    if attempt is None:
+        return _no_attempt()
+    try:
+        ack = attempts.record_event(attempt, body.get("seq"), body.get("kind"), body.get("payload"),
+                                    body.get("client_time", ""))
+    except ServiceError as exc:
+        # A late answer finishes the attempt: keep that and its audit entry.
+        g.commit_on_error = attempt.state == AttemptState.FINISHED
+        if attempt.state == AttemptState.FINISHED:
+            session["kiosk_result"] = attempt.id
+        response, status = json_error(exc)
+        return jsonify(dict(response.get_json(), **_timing(attempt))), status
+    return jsonify(dict(_timing(attempt), ack=ack, answered=attempt.answered_count))
+
+
+@bp.route("/api/finish", methods=["POST"])
+def finish():
+    """The candidate submits, or the kiosk reports that its countdown reached zero.
+
+    The server decides the reason from its own clock: at or after the deadline
+    it is 'deadline', before it 'submitted'.
+    """
+    body = _read_json()
+    if body.get("confirm") is not True:
+        raise ServiceError(_("Confirm that you want to finish the test."), "not_confirmed", status=422)
+    attempt = active_attempt(lock=True)
+    if attempt is None:
+        return _no_attempt()
+    if attempt.state == AttemptState.PAUSED:
+        raise ServiceError(_("The test is paused by the proctor. Please wait; your answers are kept."),
+                           "paused", status=409)
+    reached = clock.now() >= attempt.deadline_at
+    if body.get("reason") == "deadline" and not reached:
+        # The terminal's countdown ran ahead of the server's: keep going.
+        return jsonify(dict(_timing(attempt), error="not_yet", message=_("There is still time left."))), 409
+    reason = FinishReason.DEADLINE if reached else FinishReason.SUBMITTED
+    attempts.finish_attempt(attempt, reason)
+    session["kiosk_result"] = attempt.id
+    return jsonify({"state": "finished", "reason": reason.value})

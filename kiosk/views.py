@@ -1,0 +1,192 @@
+"""Kiosk pages: pairing, code login, name check and language, instructions,
+the exam shell, the result with protocol and appeal."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from examserver import clock
+from examserver.db import db
+from examserver.models import TerminalState
+from examserver.services import attempts, audit, terminals
+from examserver.services.bank import latest_blueprint
+from examserver.services.errors import ServiceError
+
+from . import bp
+from .context import (active_attempt, current_terminal, enrolled_terminal, pending_participant, result_attempt,
+                      set_terminal_cookie, use_language)
+
+TEST_LANGUAGES = ("ky", "ru")
+
+
+def _optional(module: str):
+    """A feature service that may not be installed (e.g. appeals)."""
+    name = f"examserver.services.{module}"
+    return importlib.import_module(name) if importlib.util.find_spec(name) else None
+
+
+@bp.route("/")
+def index():
+    """Dispatch on the terminal's state: pair, locked, exam, result or code entry."""
+    terminal = current_terminal()
+    if terminal is None or terminal.state == TerminalState.REVOKED:
+        terminal, secret = terminals.register_pending(request.headers.get("User-Agent", ""))
+        audit.record("terminal.pairing", terminal, actor=audit.Actor.for_terminal(terminal))
+        response = Response(render_template("kiosk/pairing.html", terminal=terminal))
+        return set_terminal_cookie(response, secret)
+    terminal.last_seen_at = clock.now()
+    if terminal.state == TerminalState.PENDING:
+        return render_template("kiosk/pairing.html", terminal=terminal)
+    if terminal.state == TerminalState.LOCKED:
+        return render_template("kiosk/locked.html", terminal=terminal)
+    if active_attempt() is not None:
+        return redirect(url_for("kiosk.exam"))
+    if result_attempt() is not None:
+        return redirect(url_for("kiosk.result"))
+    return render_template("kiosk/login.html", terminal=terminal)
+
+
+@bp.route("/code", methods=["POST"])
+def code():
+    """Check the access code typed by the candidate."""
+    try:
+        terminal = enrolled_terminal()
+        participant = attempts.login_with_code(terminal, request.form.get("code", "")[:64])
+    except ServiceError as exc:
+        g.commit_on_error = True  # keep the failure count, lock and audit
+        flash(exc.message, "error")
+        return redirect(url_for("kiosk.index"), 303)
+    session.pop("kiosk_result", None)
+    session["kiosk_login"] = {"terminal": terminal.id, "participant": participant.id}
+    if attempts.attempt_of(participant) is not None:
+        return redirect(url_for("kiosk.exam"), 303)
+    return redirect(url_for("kiosk.confirm"), 303)
+
+
+def _languages(participant) -> list[str]:
+    row = latest_blueprint(participant.position.blueprint_code)
+    offered = row.payload.get("languages", []) if row else []
+    return [lang for lang in TEST_LANGUAGES if lang in offered]
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+def confirm():
+    """Show the candidate's name and position; choose the test language."""
+    participant = pending_participant()
+    if participant is None:
+        return redirect(url_for("kiosk.index"))
+    languages = _languages(participant)
+    if request.method == "POST":
+        language = request.form.get("language", "")
+        if language not in languages:
+            flash(_("Choose the language of the test."), "error")
+            return redirect(url_for("kiosk.confirm"), 303)
+        session["kiosk_login"] = dict(session["kiosk_login"], language=language)
+        session["lang"] = language
+        return redirect(url_for("kiosk.instructions"), 303)
+    return render_template("kiosk/confirm.html", participant=participant, languages=languages)
+
+
+@bp.route("/not-me", methods=["POST"])
+def not_me():
+    """The name shown is not the candidate's: back to code entry."""
+    session.pop("kiosk_login", None)
+    flash(_("Please call the proctor if the name shown was not yours."), "info")
+    return redirect(url_for("kiosk.index"), 303)
+
+
+@bp.route("/instructions", methods=["GET", "POST"])
+def instructions():
+    """Rules of the test in the chosen language; the start button starts the clock."""
+    participant = pending_participant()
+    language = (session.get("kiosk_login") or {}).get("language")
+    if participant is None or language is None:
+        return redirect(url_for("kiosk.index"))
+    use_language(language)
+    row = latest_blueprint(participant.position.blueprint_code)
+    if request.method == "POST":
+        try:
+            attempts.start_attempt(participant, enrolled_terminal(), language)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("kiosk.index"), 303)
+        return redirect(url_for("kiosk.exam"), 303)
+    payload = row.payload if row else {}
+    questions = sum(q["count"] for s in payload.get("sections", []) for q in s["quotas"])
+    return render_template("kiosk/instructions.html", participant=participant,
+                           minutes=payload.get("duration_minutes", 0), questions=questions)
+
+
+@bp.route("/exam")
+def exam():
+    """The exam shell; kiosk.js loads the questions and state from the API."""
+    attempt = active_attempt()
+    if attempt is None:
+        if result_attempt() is not None:
+            return redirect(url_for("kiosk.result"))
+        return redirect(url_for("kiosk.index"))
+    if attempts.finish_if_expired(attempt):
+        session["kiosk_result"] = attempt.id
+        return redirect(url_for("kiosk.result"))
+    session.pop("kiosk_login", None)
+    return render_template("kiosk/exam.html", attempt=attempt)
+
+
+@bp.route("/result")
+def result():
+    """Score per section and in total, threshold, verdict, protocol, appeal."""
+    attempt = result_attempt()
+    if attempt is None:
+        return redirect(url_for("kiosk.index"))
+    protocols = _optional("protocols")
+    protocol = protocols.protocol_for_attempt(attempt) if protocols else None
+    appeals = _optional("appeals")
+    appeal = appeals.appeal_for_attempt(attempt) if appeals else None
+    deadline = appeals.appeal_deadline(attempt) if appeals else None
+    can_appeal = bool(appeals) and appeals.can_file(attempt)
+    titles = {s["code"]: s.get("title", {}) for s in attempt.blueprint.payload.get("sections", [])}
+    return render_template("kiosk/result.html", attempt=attempt, score=attempt.score, protocol=protocol,
+                           appeal=appeal, appeal_deadline=clock.to_local(deadline), can_appeal=can_appeal,
+                           titles=titles)
+
+
+@bp.route("/appeal", methods=["POST"])
+def appeal():
+    """File a technical appeal from the result screen."""
+    attempt = result_attempt()
+    appeals = _optional("appeals")
+    if attempt is None or appeals is None:
+        abort(404)
+    statement = request.form.get("statement", "").strip() or _("I disagree with the test result.")
+    try:
+        filed = appeals.file_appeal(attempt, statement, "kiosk", audit.Actor.for_terminal(current_terminal()))
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("kiosk.result"), 303)
+    flash(_("Your appeal %(number)s is filed. The technical commission will review it in your presence.",
+            number=filed.number), "info")
+    return redirect(url_for("kiosk.result"), 303)
+
+
+@bp.route("/protocol.pdf")
+def protocol_pdf():
+    """The candidate's testing protocol, to print."""
+    attempt = result_attempt()
+    protocols = _optional("protocols")
+    protocol = protocols.protocol_for_attempt(attempt) if attempt and protocols else None
+    if protocol is None:
+        abort(404)
+    pdf = protocols.render_pdf(protocol, attempt.language)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{protocol.number}.pdf"'})
+
+
+@bp.route("/done", methods=["POST"])
+def done():
+    """Leave the result screen: the terminal is ready for the next candidate."""
+    session.pop("kiosk_result", None)
+    session.pop("kiosk_login", None)
+    return redirect(url_for("kiosk.index"), 303)

@@ -1,0 +1,82 @@
+"""Helpers of the kiosk tests: a centre with a room and an open session, an
+enrolled terminal whose secret the test client holds, and participants with
+access codes (rows made here, codes issued by ``codes.issue_code``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from examserver import clock as clock_mod
+from examserver.db import db
+from examserver.models import Admission, Centre, ExamSession, Participant, Position, Room, SessionState, Terminal
+from examserver.services import codes, terminals
+from examserver.services.audit import Actor
+
+from kiosk.context import COOKIE
+
+
+@dataclass
+class KioskWorld:
+    """Ids of what ``kworld`` made (safe across requests and app contexts)."""
+
+    centre: int
+    room: int
+    session: int
+    terminal: int
+    secret: str
+
+
+def make_world() -> KioskWorld:
+    """Centre, room, open session and one enrolled terminal (inside an app context)."""
+    now = clock_mod.now()
+    centre = Centre(code="BISH", name={"ky": "Бишкек борбору", "ru": "Бишкекский центр"}, address="Бишкек")
+    db.session.add(centre)
+    db.session.flush()
+    room = Room(centre_id=centre.id, name="Зал 1", seats=30)
+    db.session.add(room)
+    db.session.flush()
+    session = ExamSession(centre_id=centre.id, room_id=room.id, title="Конкурс", session_date=date(2026, 11, 23),
+                          starts_at=now, state=SessionState.OPEN, created_at=now, opened_at=now)
+    db.session.add(session)
+    db.session.flush()
+    terminal, secret = enrol_terminal(room)
+    return KioskWorld(centre.id, room.id, session.id, terminal.id, secret)
+
+
+def enrol_terminal(room: Room, seat: str = "A-01") -> tuple[Terminal, str]:
+    """A terminal that asked to pair and was enrolled by a proctor (service calls)."""
+    terminal, secret = terminals.register_pending("pytest")
+    terminals.enrol(terminal.pairing_code, room, seat, Actor("user", None, "proctor", room.centre_id))
+    return terminal, secret
+
+
+def add_candidate(session_id: int, pin: str, surname: str = "Асанова") -> tuple[Participant, str]:
+    """An admitted participant of the test position, with a fresh access code."""
+    position = db.session.scalar(sa.select(Position).where(Position.code == "TEST-POS-1"))
+    participant = Participant(session_id=session_id, surname=surname, name="Гүлнара", patronymic="Өмүрбековна",
+                              pin=pin, id_document="AN" + pin[-7:], position_id=position.id,
+                              admission=Admission.ADMITTED, created_at=clock_mod.now())
+    db.session.add(participant)
+    db.session.flush()
+    code = codes.issue_code(participant, Actor("user", None, "proctor"))
+    return participant, code
+
+
+def start_exam(client, code: str, language: str = "ky") -> dict:
+    """Code → language → start, through the kiosk pages; returns the full state."""
+    r = client.post("/kiosk/code", data={"code": code})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/confirm"), r.headers.get("Location")
+    r = client.post("/kiosk/confirm", data={"language": language})
+    assert r.status_code == 303
+    r = client.post("/kiosk/instructions")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/exam")
+    r = client.get("/kiosk/api/state?full=1")
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def answer(client, seq: int, slot: int, selected: list[str], how: str = "click"):
+    return client.post("/kiosk/api/events", json={"seq": seq, "kind": "answer", "client_time": "t",
+                                                  "payload": {"slot": slot, "selected": selected, "input": how}})
