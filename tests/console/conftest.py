@@ -120,4 +120,4 @@ def start(participant_id: int, terminal_id: int) -> int:
 
 
 # Valid PINs: sex digit, birth date DDMMYYYY, 5 digits.
-PIN1, PIN2, PIN3 = "21505198512345", "10102000000017", "23112001555555"
+PIN1, PIN2, PIN3 = "21505198512345", "10102200000017", "22311200155555"
