@@ -161,6 +161,8 @@ def record_event(attempt: Attempt, seq: Any, kind: Any, payload: Any, client_tim
         old = journal.event_at(attempt, seq)
         if old is not None and old.kind == kind and isinstance(payload, dict) and _same(attempt, old, kind, payload):
             return _ack(old)
+    _check_state(attempt)
+    if seq <= attempt.last_seq:
         raise Conflict(_("This sequence number is already used; resend from the expected number."),
                        "seq_taken", expected=attempt.last_seq + 1)
     if seq > attempt.last_seq + 1:
@@ -182,11 +184,14 @@ def _same(attempt: Attempt, old, kind: str, payload: dict) -> bool:
         return False
 
 
-def _check_open(attempt: Attempt) -> None:
+def _check_state(attempt: Attempt) -> None:
     if attempt.state == AttemptState.FINISHED:
         raise Conflict(_("The test is already finished; no more answers are accepted."), "finished")
     if attempt.state == AttemptState.PAUSED:
         raise Conflict(_("The test is paused by the proctor. Please wait; your answers are kept."), "paused")
+
+
+def _check_open(attempt: Attempt) -> None:
     now = clock.now()
     if deadline_passed(attempt, now):
         audit.record("attempt.late_event", attempt, actor=audit.Actor.system(),

@@ -81,6 +81,7 @@
       self.sync(b);
       self.render();
       self.bind();
+      self.tick();
       setInterval(function () { self.tick(); }, 250);
       setInterval(function () { self.heartbeat(); }, 5000);
       self.flush();
