@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.x509.oid import NameOID
@@ -81,7 +81,10 @@ def load_public_key(data: bytes | str) -> Ed25519PublicKey:
         data = data.encode()
     text = data.strip()
     if text.startswith(b"-----BEGIN"):
-        key = serialization.load_pem_public_key(text)
+        try:
+            key = serialization.load_pem_public_key(text)
+        except (UnsupportedAlgorithm, TypeError) as exc:
+            raise ValueError(f"not a usable public key: {exc}") from exc
         if not isinstance(key, Ed25519PublicKey):
             raise ValueError("not an Ed25519 public key")
         return key
