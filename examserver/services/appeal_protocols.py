@@ -91,7 +91,7 @@ def finalise(appeal: Appeal, actor: audit.Actor) -> Protocol:
         return {"schema": APPEAL_SCHEMA, "kind": ProtocolKind.APPEAL.value, "number": number,
                 "issued_at": moment(issued_at), "timezone": current_app.config["TIMEZONE"],
                 "centre": {"code": centre.code, "name": {str(k): str(v) for k, v in (centre.name or {}).items()}},
-                "appeal_number": appeal.number, "attempt": attempt.id,
+                "appeal_number": appeal.number, "attempt": attempt.id, "language": attempt.language,
                 "original_protocol": body["original_protocol"],
                 "body": body, "body_digest": body_digest, "member_signatures": signatures,
                 "corrected_protocol": corrected.number if corrected else None}

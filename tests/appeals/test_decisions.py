@@ -158,3 +158,23 @@ def test_decision_frozen_once_signed_and_only_chair_decides(aworld, filed):
     appeal_decisions.sign(appeal, user(aworld, "member1"), PASSWORD, Actor.cli())
     with pytest.raises(Conflict):
         _decide(aworld, appeal, text="changed")
+
+
+def test_appeal_protocol_pdf_and_json_verify(aworld, filed):
+    from examserver.services.verify import trusted_keys, verify_bytes
+
+    _, appeal = filed
+    _decide(aworld, appeal)
+    protocol = _sign_all(aworld, appeal)
+    for raw in (protocols.render_pdf(protocol, "ky"), protocols.export_json(protocol)):
+        report = verify_bytes(raw, trusted_keys())
+        assert report.ok, [(c.name, c.detail) for c in report.checks if not c.ok]
+        assert any(c.name == "commission members' personal signatures" for c in report.checks)
+    # A tampered member signature inside an otherwise re-signed record is caught by verify.
+    record = json.loads(protocol.record)
+    record["member_signatures"][0]["signature"] = record["member_signatures"][1]["signature"]
+    text, sig, fp = signing.sign_record(record)
+    forged = {"format": protocols.EXPORT_FORMAT, "number": protocol.number, "record": text, "signature": sig,
+              "key_fingerprint": fp, "public_key": None}
+    report = verify_bytes(json.dumps(forged).encode(), trusted_keys())
+    assert not report.ok
