@@ -255,6 +255,8 @@ def register_commands(app: Flask) -> None:
     for command in COMMANDS:
         app.cli.add_command(command)
     from .services import sweep  # noqa: F401  (registers `examserver sweep`)
+    from . import keys_cli  # noqa: F401  (registers `examserver keys|verify|protocol`)
+    from . import retention_cli  # noqa: F401  (registers `examserver purge`)
     for extra in _EXTRA_COMMANDS:
         app.cli.add_command(extra)
 

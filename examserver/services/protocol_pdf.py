@@ -24,7 +24,7 @@ from reportlab.pdfgen import canvas
 
 from ..models import Protocol
 from . import signing
-from .protocol_texts import session_lines, testing_lines
+from .protocol_texts import lines_for
 
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FONT, FONT_BOLD, FONT_MONO = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"
@@ -104,14 +104,11 @@ def draw_pdf(record: dict[str, Any], number: str, digest: str, signature: str, l
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
     with force_locale(lang):
-        if record["kind"] == "appeal":  # appeal protocols print their own lines (appeals feature)
-            from .appeal_texts import appeal_lines as lines
-        else:
-            lines = testing_lines if record["kind"] != "session" else session_lines
-        title, blocks, sign_lines = lines(record, lang)
+        # Appeal protocols print their own lines (appeal_texts, appeals feature).
+        title, blocks, sign_lines = lines_for(record, lang)
         footer = _("Protocol No. %(number)s · record SHA-256 %(digest)s", number=number, digest=digest[:16] + "…")
         c.setTitle(title)
-        c.setAuthor(record["centre"]["code"])
+        c.setAuthor((record.get("centre") or {}).get("code", ""))
         c.setSubject(number)
         page = _Page(c, footer)
         qr_size = 34 * mm
@@ -181,4 +178,4 @@ def render_signed_pdf(protocol: Protocol, lang: str | None = None) -> bytes:
     digest = record_digest(protocol)
     pages = draw_pdf(record, protocol.number, digest, protocol.signature, lang)
     return sign_pdf(pages, attachment_name(protocol.number), export_json(protocol),
-                    reason=f"Protocol {protocol.number}", location=record["centre"]["code"])
+                    reason=f"Protocol {protocol.number}", location=(record.get("centre") or {}).get("code", ""))

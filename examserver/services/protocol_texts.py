@@ -168,3 +168,24 @@ def printed_values(record: dict, lang: str) -> dict[str, str]:
         values[f"section {s['code']}"] = section_line(s, lang)
     values["verdict"] = pick(record["result"]["verdict_text"], lang)
     return values
+
+
+def _module_for(record: dict):
+    """The texts module of the record's kind (appeal texts live with the appeals feature)."""
+    if record.get("kind") == "appeal":
+        from . import appeal_texts
+
+        return appeal_texts.appeal_lines, appeal_texts.printed_values
+    if record.get("kind") == "session":
+        return session_lines, printed_values
+    return testing_lines, printed_values
+
+
+def lines_for(record: dict, lang: str):
+    """``(title, blocks, signature lines)`` for any kind of protocol."""
+    return _module_for(record)[0](record, lang)
+
+
+def values_for(record: dict, lang: str) -> dict[str, str]:
+    """The printed values the verifier checks, for any kind of protocol."""
+    return _module_for(record)[1](record, lang)

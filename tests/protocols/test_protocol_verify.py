@@ -73,6 +73,9 @@ def test_old_protocols_verify_after_key_rotation(finished_attempt, runner):
     assert ring[old].active is False and ring[new].active is True
     assert verify_bytes(raw, trusted_keys()).ok
     assert verify_bytes(pdf, trusted_keys()).ok
+    # A re-print after the rotation is PAdES-signed with the new key and still verifies.
+    reprint = protocols.render_pdf(proto, "ru")
+    assert verify_bytes(reprint, trusted_keys()).ok
     # A key from outside the keyring is not trusted, whatever the file carries.
     (signing.key_dir() / f"{old}.pub").unlink()
     assert not verify_bytes(raw, trusted_keys()).ok
