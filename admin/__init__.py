@@ -13,7 +13,7 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 
 # Feature sub-packages of the console, in menu order.
-FEATURES = ["auth", "sessions", "participants", "terminals", "room", "audit", "users", "appeals"]
+FEATURES = ["auth", "sessions", "participants", "terminals", "room", "audit", "users", "appeals", "protocols", "verify"]
 
 MENU: list[tuple] = []
 
