@@ -5,10 +5,13 @@ SameSite=Strict cookie (Secure over TLS); only its hash is in the database.
 """
 from __future__ import annotations
 
-from flask import g, jsonify, request, session
+from datetime import timedelta
+
+from flask import current_app, g, jsonify, request, session
 from flask_babel import gettext as _
 from flask_babel import refresh
 
+from examserver import clock
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, Participant, Terminal, TerminalState
 from examserver.services import attempts, audit, terminals
@@ -54,12 +57,23 @@ def active_attempt(lock: bool = False) -> Attempt | None:
 
 
 def result_attempt() -> Attempt | None:
-    """The finished attempt whose result this terminal shows (kept in the session)."""
+    """The finished attempt whose result this terminal shows.
+
+    The one finished in this browser session; otherwise the terminal's latest
+    attempt finished by the server (deadline sweep) within the appeal window,
+    unless its result screen was already closed here.
+    """
     terminal = current_terminal()
-    attempt_id = session.get("kiosk_result")
-    if terminal is None or not attempt_id:
+    if terminal is None:
         return None
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt_id = session.get("kiosk_result")
+    if attempt_id:
+        attempt = db.session.get(Attempt, attempt_id)
+    else:
+        since = clock.now() - timedelta(minutes=current_app.config["APPEAL_WINDOW_MINUTES"])
+        attempt = attempts.last_finished_on(terminal, since)
+        if attempt is not None and attempt.id in session.get("kiosk_closed", []):
+            attempt = None
     if attempt is None or attempt.terminal_id != terminal.id or attempt.state != AttemptState.FINISHED:
         return None
     use_language(attempt.language)

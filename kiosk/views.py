@@ -187,6 +187,9 @@ def protocol_pdf():
 @bp.route("/done", methods=["POST"])
 def done():
     """Leave the result screen: the terminal is ready for the next candidate."""
+    shown = result_attempt()
+    if shown is not None:
+        session["kiosk_closed"] = (session.get("kiosk_closed", []) + [shown.id])[-20:]
     session.pop("kiosk_result", None)
     session.pop("kiosk_login", None)
     return redirect(url_for("kiosk.index"), 303)

@@ -254,6 +254,14 @@ def active_attempt_on(terminal: Terminal) -> Attempt | None:
     )
 
 
+def last_finished_on(terminal: Terminal, since: datetime) -> Attempt | None:
+    """The terminal's latest attempt finished at or after ``since``."""
+    return db.session.scalar(
+        sa.select(Attempt).where(Attempt.terminal_id == terminal.id, Attempt.state == AttemptState.FINISHED,
+                                 Attempt.finished_at >= since)
+        .order_by(Attempt.finished_at.desc()).limit(1))
+
+
 def attempt_of(participant: Participant) -> Attempt | None:
     return db.session.scalar(sa.select(Attempt).where(Attempt.participant_id == participant.id))
 

@@ -76,6 +76,11 @@ def test_sweep_finishes_only_expired_attempts(kclient, candidate, clock, loaded_
     result = runner.invoke(args=["sweep"])
     assert result.exit_code == 0 and "finished 1 attempt(s)" in result.output
     assert _attempt(loaded_bank).state == AttemptState.FINISHED
+    # The terminal shows the result even though the server finished it.
+    assert kclient.get("/kiosk/").headers["Location"].endswith("/kiosk/result")
+    assert "id=\"total-points\"" in kclient.get("/kiosk/result").get_data(as_text=True)
+    kclient.post("/kiosk/done")
+    assert kclient.get("/kiosk/").status_code == 200
     # A second sweep (another worker) finds nothing to do.
     with loaded_bank.app_context():
         assert sweep.sweep_expired(clock.now()) == 0
