@@ -99,7 +99,7 @@ def review(appeal_id: int):
         members=commissions.ordered_members(commission) if commission else [],
         conflicts=commissions.proctor_conflicts(commission, attempt.session) if commission else set(),
         is_chair=commission is not None and any(m.user_id == user.id and m.is_chair for m in commission.members),
-        original=protocols.protocols_for_attempt(attempt)[0] if protocols.protocols_for_attempt(attempt) else None,
+        original=next(iter(protocols.protocols_for_attempt(attempt)), None),
         current=protocols.protocol_for_attempt(attempt), appeal_protocol=appeal_protocols.appeal_protocol(appeal),
         present=present, signatures=signatures, details=details, to_local=clock.to_local,
         deadline=appeals.appeal_deadline(attempt), policy=_policy(),

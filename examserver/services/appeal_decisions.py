@@ -107,7 +107,7 @@ def _member_entry(member: CommissionMember) -> dict[str, Any]:
 
 
 def _require_chair(commission: Commission, user: User) -> None:
-    if commission.centre_id is None or not any(m.user_id == user.id and m.is_chair for m in commission.members):
+    if not any(m.user_id == user.id and m.is_chair for m in commission.members):
         raise Forbidden(_("Only the chair of the commission can record the decision."), "not_chair")
 
 

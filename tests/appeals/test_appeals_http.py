@@ -68,9 +68,11 @@ def test_edited_journal_shown_on_review_page(client, login, finished, app):
         db.session.commit()
         appeal_id = db.session.scalar(sa.select(Appeal.id))
     login("chair")
-    page = client.get(f"/admin/appeals/{appeal_id}").get_data(as_text=True)
+    page = client.get(f"/admin/appeals/{appeal_id}?lang=en").get_data(as_text=True)
     assert 'class="chain bad"' in page
     assert re.search(r"No\. 2\b", page)
+    page = client.get(f"/admin/appeals/{appeal_id}?lang=ky").get_data(as_text=True)
+    assert "БУЗУЛГАН" in page and "№ 2" in page
     assert 'class="broken"' in page
 
 
