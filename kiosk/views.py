@@ -9,7 +9,6 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from examserver import clock
-from examserver.db import db
 from examserver.models import TerminalState
 from examserver.services import attempts, audit, terminals
 from examserver.services.bank import latest_blueprint
