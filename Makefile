@@ -31,7 +31,7 @@ system-deps:
 
 translations: $(STAMP)
 	@for d in $$(ls -d */translations/*/ 2>/dev/null); do \
-	  if ls $$d*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -f -d $$d; fi; \
+	  if ls $$d*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile --statistics -f -d $$d; fi; \
 	done
 
 test: install system-deps

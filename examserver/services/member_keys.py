@@ -18,11 +18,16 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from ..models import User
 
-_SCRYPT_N = 2**15
+from flask import current_app
+
+# scrypt cost (log2 N): 15 in production; testing mode uses 10 so the suite can
+# create many commission members. The cost is stored with each sealed key.
+_LOG2_N = {"testing": 10}
+_DEFAULT_LOG2_N = 15
 
 
-def _derive(password: str, salt: bytes) -> bytes:
-    return Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=8, p=1).derive(password.encode("utf-8"))
+def _derive(password: str, salt: bytes, log2_n: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=2**log2_n, r=8, p=1).derive(password.encode("utf-8"))
 
 
 def _raw_public(key: Ed25519PrivateKey) -> str:
@@ -35,9 +40,11 @@ def provision_member_key(user: User, password: str, private_key: Ed25519PrivateK
     key = private_key or Ed25519PrivateKey.generate()
     raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
     salt, nonce = os.urandom(16), os.urandom(12)
-    sealed = AESGCM(_derive(password, salt)).encrypt(nonce, raw, b"examserver-member-key")
+    log2_n = _LOG2_N.get(current_app.config.get("MODE"), _DEFAULT_LOG2_N)
+    sealed = AESGCM(_derive(password, salt, log2_n)).encrypt(nonce, raw, b"examserver-member-key")
     user.signing_public_key = _raw_public(key)
-    user.signing_private_key_enc = ".".join(base64.b64encode(part).decode() for part in (salt, nonce, sealed))
+    user.signing_private_key_enc = f"{log2_n}$" + ".".join(
+        base64.b64encode(part).decode() for part in (salt, nonce, sealed))
 
 
 def unlock_member_key(user: User, password: str) -> Ed25519PrivateKey | None:
@@ -45,8 +52,9 @@ def unlock_member_key(user: User, password: str) -> Ed25519PrivateKey | None:
     if not user.signing_private_key_enc:
         return None
     try:
-        salt, nonce, sealed = (base64.b64decode(part) for part in user.signing_private_key_enc.split("."))
-        raw = AESGCM(_derive(password, salt)).decrypt(nonce, sealed, b"examserver-member-key")
+        cost, _, parts = user.signing_private_key_enc.partition("$")
+        salt, nonce, sealed = (base64.b64decode(part) for part in parts.split("."))
+        raw = AESGCM(_derive(password, salt, int(cost))).decrypt(nonce, sealed, b"examserver-member-key")
     except (InvalidTag, ValueError):
         return None
     return Ed25519PrivateKey.from_private_bytes(raw)
