@@ -43,12 +43,16 @@ class Slip:
     position: str = ""
 
 
+# Own names, so other PDF modules registering DejaVu under other names never clash.
+FONTS = {"Slip-Regular": "DejaVuSans.ttf", "Slip-Bold": "DejaVuSans-Bold.ttf", "Slip-Mono": "DejaVuSansMono-Bold.ttf"}
+
+
 def _fonts() -> tuple[str, str]:
-    if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", f"{FONT_DIR}/DejaVuSans.ttf"))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", f"{FONT_DIR}/DejaVuSans-Bold.ttf"))
-        pdfmetrics.registerFont(TTFont("DejaVuSansMono-Bold", f"{FONT_DIR}/DejaVuSansMono-Bold.ttf"))
-    return "DejaVuSans", "DejaVuSans-Bold"
+    registered = pdfmetrics.getRegisteredFontNames()
+    for name, filename in FONTS.items():
+        if name not in registered:
+            pdfmetrics.registerFont(TTFont(name, f"{FONT_DIR}/{filename}"))
+    return "Slip-Regular", "Slip-Bold"
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -91,7 +95,7 @@ def _slip(pdf: canvas.Canvas, slip: Slip, x: float, y: float, w: float, h: float
     pdf.drawString(x + pad, top - 35, seat)
     if slip.position:
         pdf.drawString(x + pad, top - 46, slip.position[:45])
-    pdf.setFont("DejaVuSansMono-Bold", 20)
+    pdf.setFont("Slip-Mono", 20)
     pdf.drawString(x + pad, top - 72, format_code(slip.code))
     _qr(pdf, slip.code, x + w - pad - qr_size, top - qr_size, qr_size)
     text_y = top - 88
