@@ -28,6 +28,17 @@ PG_URL = os.environ.get("EXAM_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last.
+
+    Playwright's sync API keeps an asyncio event loop running in the main
+    thread while the session-wide browser is open; code under test that calls
+    ``asyncio.run`` (pyHanko's synchronous signing) must not run after it.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None
+               or "tests/browser/" in item.nodeid.replace("\\", "/"))
+
+
 def pytest_generate_tests(metafunc):
     if "db_url" in metafunc.fixturenames:
         metafunc.parametrize("backend", BACKENDS, scope="session", indirect=False)

@@ -52,7 +52,8 @@ def live_server(app, backend):
 def browser():
     """Headless Chromium, shared by the whole test session."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        # A missing browser is a broken set-up (make test installs it), not a reason to skip.
+        pytest.fail(f"no Chromium at {CHROMIUM}: run `make system-deps` (Debian packages chromium, chromium-driver)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
