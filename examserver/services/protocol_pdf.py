@@ -27,15 +27,17 @@ from . import signing
 from .protocol_texts import lines_for
 
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
-FONT, FONT_BOLD, FONT_MONO = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"
+# Own names, so another PDF module registering DejaVu differently never clashes.
+FONT, FONT_BOLD, FONT_MONO = "Protocol-Sans", "Protocol-Sans-Bold", "Protocol-Mono"
+FONT_FILES = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf", FONT_MONO: "DejaVuSansMono.ttf"}
 QR_PREFIX = "EXAMPROT1"
 
 
 def _register_fonts() -> None:
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    for name in (FONT, FONT_BOLD, FONT_MONO):
-        pdfmetrics.registerFont(TTFont(name, f"{FONT_DIR}/{name}.ttf"))
+    registered = pdfmetrics.getRegisteredFontNames()
+    for name, filename in FONT_FILES.items():
+        if name not in registered:
+            pdfmetrics.registerFont(TTFont(name, f"{FONT_DIR}/{filename}"))
 
 
 def qr_payload(number: str, digest: str, signature: str) -> str:
@@ -102,7 +104,7 @@ def draw_pdf(record: dict[str, Any], number: str, digest: str, signature: str, l
     """The unsigned pages of a protocol in ``lang`` (ky, ru or en)."""
     _register_fonts()
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=FONT, initialFontSize=9)
     with force_locale(lang):
         # Appeal protocols print their own lines (appeal_texts, appeals feature).
         title, blocks, sign_lines = lines_for(record, lang)

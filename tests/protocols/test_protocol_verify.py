@@ -94,3 +94,14 @@ def test_record_with_a_different_key_fails(finished_attempt):
     report = verify_bytes(json.dumps(data).encode(), trusted_keys())
     assert not report.ok
     assert [c.name for c in report.checks if not c.ok] == ["signing key is trusted", "Ed25519 signature of the record"]
+
+
+def test_session_protocol_pdf_verifies(world, finished_attempt):
+    from examserver.models import SessionState
+
+    protocols.create_testing_protocol(finished_attempt)
+    world["session"].state = SessionState.CLOSED
+    proto = protocols.create_session_protocol_if_complete(world["session"])
+    report = verify_bytes(protocols.render_pdf(proto, "ru"), trusted_keys())
+    assert report.ok, [c for c in report.checks if not c.ok]
+    assert any(c.name.startswith("printed participant 1") for c in report.checks)
