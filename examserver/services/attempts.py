@@ -27,7 +27,7 @@ from ..db import db
 from ..models import (Attempt, AttemptState, BankItem, ExamSession, FinishReason, Participant, SessionState, Terminal,
                       TerminalState)
 from . import audit, codes, journal, ratelimit, terminals
-from .bank import latest_blueprint, stored_items
+from .bank import latest_blueprint, latest_items
 from .errors import Conflict, Forbidden, NotFound, ServiceError
 
 CLIENT_KINDS = ("answer", "flag", "visit")
@@ -56,7 +56,7 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str) -
         raise ServiceError(_("This test is not offered in the chosen language."), "bad_language")
     seed = secrets.randbits(63)
     try:
-        form = draw_form(blueprint, stored_items(approved_only=True), seed)
+        form = draw_form(blueprint, latest_items(blueprint.demand()), seed)
     except DrawError as exc:
         raise ServiceError(_("The question bank cannot fill this test. Call the proctor."), "draw_failed",
                            status=500, detail=str(exc)) from exc

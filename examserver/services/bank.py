@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from question_bank.blueprint import Blueprint, check_fill, load_blueprints, load_positions
 from question_bank.errors import BankError, Problem
@@ -49,12 +50,27 @@ def known_topics() -> dict[str, BankTopic]:
     }
 
 
-def stored_items(approved_only: bool = False) -> list[Item]:
-    """Every stored item version as a question_bank Item."""
-    query = sa.select(BankItem)
-    if approved_only:
-        query = query.where(BankItem.status == "approved")
-    return [Item.from_dict(row.payload) for row in db.session.scalars(query)]
+def stored_items() -> list[Item]:
+    """Every stored item version, of every status, as a question_bank Item.
+
+    All versions and statuses are returned on purpose: drawing and fill checks
+    use the latest version of each item and only if that one is approved, so a
+    retired v2 must not let an approved v1 back in.
+    """
+    return [Item.from_dict(payload) for payload in db.session.scalars(sa.select(BankItem.payload))]
+
+
+def latest_items(topics: Iterable[str]) -> list[Item]:
+    """The latest version of every item whose latest version is in ``topics``.
+
+    The form draw runs at every exam start; reading only the blueprint's
+    topics, newest versions only, keeps a hall start cheap on a big bank.
+    """
+    newer = sa.orm.aliased(BankItem)
+    is_latest = ~sa.select(newer.id).where(newer.item_id == BankItem.item_id,
+                                            newer.version > BankItem.version).exists()
+    query = sa.select(BankItem.payload).where(BankItem.topic_code.in_(sorted(set(topics))), is_latest)
+    return [Item.from_dict(payload) for payload in db.session.scalars(query)]
 
 
 def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None = None, dry_run: bool = False) -> ImportSummary:
@@ -127,7 +143,7 @@ def import_blueprints(path: str | Path, actor: audit.Actor, extra_items: list[It
     blueprint_files, position_files = _split_blueprint_paths(Path(path))
     blueprints = [bp for f in blueprint_files for bp in load_blueprints(f)]
     positions = [p for f in position_files for p in load_positions(f)]
-    items = stored_items(approved_only=True) + list(extra_items or [])
+    items = stored_items() + list(extra_items or [])
     problems = check_blueprints(blueprints, items)
     stored = {(b.code, b.version): b.digest for b in db.session.scalars(sa.select(ExamBlueprint))}
     for bp in blueprints:

@@ -108,3 +108,25 @@ def test_status_may_change_in_place(runner, app, test_bank_path, tmp_path):
     with app.app_context():
         status = db.session.scalar(sa.select(BankItem.status).where(BankItem.item_id == "GEN_A-001"))
     assert status == "retired"
+
+
+def test_draw_pool_is_the_latest_version_of_each_item(runner, app, test_bank_path, tmp_path):
+    """A retired newer version takes the item out of the draw; an approved one replaces the old."""
+    from question_bank.items import drawable_items
+
+    from examserver.services.bank import latest_items
+
+    assert runner.invoke(args=["bank", "import", str(test_bank_path)]).exit_code == 0
+    data = yaml.safe_load((test_bank_path / "test-bank.yaml").read_text(encoding="utf-8"))
+    retired = dict(data["items"][0], version=2, status="retired")
+    edited = dict(data["items"][1], version=2, text={"ky": "Жаңы", "ru": "Новый"})
+    path = tmp_path / "v2.yaml"
+    path.write_text(yaml.safe_dump({"items": [retired, edited]}, allow_unicode=True), encoding="utf-8")
+    assert runner.invoke(args=["bank", "import", str(path)]).exit_code == 0, "v2 import"
+    with app.app_context():
+        pool = latest_items(["GEN_A"])
+    refs = {item.ref for item in pool}
+    assert ("GEN_A-001", 1) not in refs and ("GEN_A-001", 2) in refs
+    assert ("GEN_A-002", 2) in refs and ("GEN_A-002", 1) not in refs
+    drawable = drawable_items(pool)
+    assert "GEN_A-001" not in drawable and drawable["GEN_A-002"].version == 2
