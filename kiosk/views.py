@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from examserver import clock
 from examserver.models import TerminalState
-from examserver.services import attempts, audit, terminals
+from examserver.services import attempts, audit, code_login, terminals
 from examserver.services.bank import latest_blueprint
 from examserver.services.errors import ServiceError
 
@@ -53,7 +53,7 @@ def code():
     """Check the access code typed by the candidate."""
     try:
         terminal = enrolled_terminal()
-        participant = attempts.login_with_code(terminal, request.form.get("code", "")[:64])
+        participant = code_login.login_with_code(terminal, request.form.get("code", "")[:64])
     except ServiceError as exc:
         g.commit_on_error = True  # keep the failure count, lock and audit
         flash(exc.message, "error")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from examserver import clock
 from examserver.db import db
-from examserver.models import AppealState, Attempt, AttemptState, Commission, ExamSession, Role, User
+from examserver.models import Attempt, AttemptState, Commission, ExamSession, Role, User
 from examserver.services import (appeal_decisions, appeal_protocols, appeals, commissions, protocols,
                                  replay as replay_service)
 from examserver.services.errors import ServiceError

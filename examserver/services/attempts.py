@@ -24,9 +24,8 @@ from question_bank.scoring import ScoreReport, score_form
 
 from .. import clock
 from ..db import db
-from ..models import (Attempt, AttemptState, BankItem, ExamSession, FinishReason, Participant, SessionState, Terminal,
-                      TerminalState)
-from . import audit, codes, journal, ratelimit, terminals
+from ..models import Attempt, AttemptState, BankItem, FinishReason, Participant, Terminal
+from . import audit, journal
 from .bank import latest_blueprint, latest_items
 from .errors import Conflict, Forbidden, NotFound, ServiceError
 
@@ -36,6 +35,18 @@ CLIENT_KINDS = ("answer", "flag", "visit")
 SERVER_KINDS = ("start", "finish", "pause", "resume", "extend", "move", "appeal")
 INPUT_RE = re.compile(r"^(click|key:[^\s]{1,12})$")
 MAX_CLIENT_TIME = 40
+
+
+def check_may_start(participant: Participant) -> None:
+    """A new attempt needs an admitted participant, not marked absent, inside
+    the session's start window (late arrivals go through the proctor)."""
+    session = participant.session
+    if participant.no_show:
+        raise Forbidden(_("You are marked absent. Please call the proctor."), "no_show")
+    window_end = session.starts_at + timedelta(minutes=session.start_window_minutes)
+    if clock.now() > window_end:
+        raise Forbidden(_("The start window of this session closed at %(time)s. Please call the proctor.",
+                          time=clock.to_local(window_end).strftime("%H:%M")), "start_window_closed")
 
 
 def start_attempt(participant: Participant, terminal: Terminal, language: str) -> Attempt:
@@ -48,6 +59,7 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str) -
     existing = db.session.scalar(sa.select(Attempt).where(Attempt.participant_id == participant.id))
     if existing is not None:
         raise Conflict(_("A test has already been started with this code."), "already_started")
+    check_may_start(participant)
     row = latest_blueprint(participant.position.blueprint_code)
     if row is None:
         raise NotFound(_("No exam blueprint is set up for this position."), "no_blueprint")
@@ -267,56 +279,3 @@ def attempt_of(participant: Participant) -> Attempt | None:
 
 
 # --- code login at a kiosk ------------------------------------------------------
-def _lockout_keys(terminal: Terminal) -> tuple[str, str]:
-    """Counter keys: the terminal, and the open session of its room (wrong codes
-    spread over many terminals of one room still add up)."""
-    session_id = db.session.scalar(
-        sa.select(ExamSession.id).where(ExamSession.room_id == terminal.room_id, ExamSession.state == SessionState.OPEN)
-        .order_by(ExamSession.id).limit(1)
-    )
-    return str(terminal.id), f"session:{session_id}" if session_id else f"room:{terminal.room_id}"
-
-
-def login_with_code(terminal: Terminal, raw_code: str) -> Participant:
-    """Identify the candidate by access code at an enrolled terminal.
-
-    Wrong codes are counted in the database per terminal and per exam session:
-    ``CODE_LOCKOUT_FAILURES`` within ``CODE_LOCKOUT_WINDOW_SECONDS`` on the
-    terminal (or three times as many in the session) locks the terminal until a
-    proctor unlocks it. A code whose attempt runs on another terminal is
-    refused and audited (invariant 6). The caller keeps what this logged even
-    when it refuses (``g.commit_on_error``).
-    """
-    if terminal.state == TerminalState.LOCKED:
-        raise Forbidden(_("This terminal is locked. Please call the proctor."), "terminal_locked")
-    if terminal.state != TerminalState.ENROLLED:
-        raise Forbidden(_("This terminal is not enrolled."), "terminal_not_enrolled")
-    actor = audit.Actor.for_terminal(terminal)
-    participant = codes.find_participant(raw_code)
-    if participant is not None and participant.session.centre_id != terminal.centre_id:
-        participant = None
-    if participant is None:
-        limit = current_app.config["CODE_LOCKOUT_FAILURES"]
-        window = current_app.config["CODE_LOCKOUT_WINDOW_SECONDS"]
-        term_key, session_key = _lockout_keys(terminal)
-        ratelimit.hit("code-terminal", term_key)
-        ratelimit.hit("code-session", session_key)
-        audit.record("kiosk.code_failed", terminal, actor=actor)
-        if (ratelimit.count("code-terminal", term_key, window) >= limit
-                or ratelimit.count("code-session", session_key, window) >= 3 * limit):
-            terminals.lock(terminal)
-            raise Forbidden(_("Too many wrong codes. This terminal is locked; please call the proctor."),
-                            "terminal_locked")
-        raise ServiceError(_("This code is not valid. Check it and type it again."), "wrong_code")
-    if participant.session.state != SessionState.OPEN:
-        raise ServiceError(_("The exam session is not open. Please wait for the proctor."), "session_not_open")
-    existing = attempt_of(participant)
-    if existing is not None and existing.terminal_id != terminal.id:
-        audit.record("attempt.other_terminal_refused", existing, actor=actor,
-                     centre_id=terminal.centre_id, attempt_terminal=existing.terminal_id)
-        raise Forbidden(_("This code is in use on another terminal. Please call the proctor."), "other_terminal")
-    if existing is not None and existing.state == AttemptState.FINISHED:
-        raise Conflict(_("The test for this code is already finished."), "already_finished")
-    ratelimit.reset("code-terminal", str(terminal.id))
-    audit.record("kiosk.code_ok", participant, actor=actor, centre_id=terminal.centre_id)
-    return participant

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import AuditEntry, Centre, Participant, Role, Room, Terminal, TerminalState
-from examserver.services import accounts, attempts, codes
+from examserver.services import accounts, attempts, code_login, codes
 from examserver.services.attempts import form_of
 
 PASSWORD = "correct horse battery"
@@ -100,7 +100,7 @@ def test_proctor_runs_a_session(app, loaded_bank, live_server, browser, page, tm
     # The candidate starts and answers (through the services the kiosk API uses).
     with app.app_context():
         terminal = db.session.scalar(sa.select(Terminal).where(Terminal.state == TerminalState.ENROLLED))
-        participant = attempts.login_with_code(terminal, code)
+        participant = code_login.login_with_code(terminal, code)
         attempt = attempts.start_attempt(participant, terminal, "ky")
         attempt_id = attempt.id
         db.session.commit()

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from examserver import create_app
 from examserver.db import db
 from examserver.models import AuditEntry, User

@@ -3,7 +3,6 @@ admission, codes, slips, and who may do it."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 import pypdf
 import pytest

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from examserver.db import db
-from examserver.models import Attempt, AttemptState, JournalEvent, Participant, SessionState, Terminal, TerminalState
+from examserver.models import Attempt, AttemptState, JournalEvent, SessionState, Terminal, TerminalState
 from examserver.models import ExamSession
 from examserver.services import terminals
 

@@ -121,3 +121,42 @@ def test_second_terminal_refused_and_audited(kclient, candidate, loaded_bank, kw
         assert "attempt.other_terminal_refused" in actions
     # The first terminal carries on.
     assert kclient.get("/kiosk/api/state").status_code == 200
+
+
+def test_late_arrival_after_the_start_window_is_refused(kclient, candidate, loaded_bank, clock):
+    """A new attempt may start only within the session's start window (default 60 min)."""
+    _pid, code = candidate
+    clock.advance(minutes=61)
+    kclient.get("/kiosk/?lang=en")
+    r = kclient.post("/kiosk/code", data={"code": code})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/")
+    page = kclient.get("/kiosk/").get_data(as_text=True)
+    assert "The start window of this session closed at" in page
+    with loaded_bank.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
+
+
+def test_started_attempt_may_continue_after_the_start_window(kclient, candidate, loaded_bank, clock):
+    """The window limits starting, not re-entering an attempt already running."""
+    _pid, code = candidate
+    start_exam(kclient, code)
+    clock.advance(minutes=25)
+    kclient.post("/kiosk/done")
+    r = kclient.post("/kiosk/code", data={"code": code})
+    assert r.status_code == 303, r.get_data(as_text=True)[:300]
+
+
+def test_participant_marked_absent_cannot_start(kclient, candidate, loaded_bank):
+    from examserver.models import Participant
+    from examserver.services import registration
+    from examserver.services.audit import Actor
+
+    pid, code = candidate
+    with loaded_bank.app_context():
+        registration.mark_no_show(db.session.get(Participant, pid), "did not come", Actor("user", None, "proctor"))
+        db.session.commit()
+    kclient.get("/kiosk/?lang=en")
+    r = kclient.post("/kiosk/code", data={"code": code})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/")
+    # Marking a no-show revokes the code; start_attempt refuses no-shows as well.
+    assert "This code is not valid" in kclient.get("/kiosk/").get_data(as_text=True)
