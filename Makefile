@@ -42,8 +42,9 @@ demo: install system-deps
 	EXAM_MODE=demo $(BIN)/examserver demo --reset
 	EXAM_MODE=demo $(BIN)/examserver serve --bind $${EXAM_DEMO_BIND:-127.0.0.1:8000}
 
-bench: install
-	$(BIN)/python -m bench.run
+bench: install system-deps
+	$(BIN)/python -m bench.run --candidates 200 --answers 60
+	$(BIN)/python -m bench.hall_http --terminals 100 --answers 30
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

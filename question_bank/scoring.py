@@ -34,8 +34,9 @@ class SlotScore:
 
 
 @dataclass(frozen=True)
-class SectionScore:
-    """A section's result; ``meets`` is False only when its minimum is missed."""
+class PartScore:
+    """The result of one part of a form (a section or a topic); ``meets`` is
+    False only when the part's minimum of correct answers is missed."""
 
     code: str
     points: int
@@ -47,16 +48,13 @@ class SectionScore:
 
 
 @dataclass(frozen=True)
-class TopicScore:
-    """A topic's result over the whole form (its quotas' minimums summed)."""
+class SectionScore(PartScore):
+    """A section's result."""
 
-    code: str
-    points: int
-    max_points: int
-    correct: int
-    questions: int
-    min_correct: int | None
-    meets: bool
+
+@dataclass(frozen=True)
+class TopicScore(PartScore):
+    """A topic's result over the whole form (its quotas' minimums summed)."""
 
 
 @dataclass(frozen=True)

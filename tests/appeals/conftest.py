@@ -5,17 +5,17 @@ journal is the kiosk's)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from examserver import clock as clock_mod
 from examserver.db import db
-from examserver.models import (Admission, Attempt, Centre, ExamSession, FinishReason, Participant, Position, Role,
-                               Room, SessionState, Terminal, TerminalState)
+from examserver.models import (Admission, Attempt, FinishReason, Participant, Position, Role, Terminal,
+                               TerminalState)
 from examserver.services import accounts, attempts
 from examserver.services.audit import Actor
+from tests.factories import make_centre, make_open_session, make_room
 
 PASSWORD = "correct horse battery"
 MEMBERS = ["member1", "member2", "member3", "member4", "member5", "member6"]
@@ -34,25 +34,19 @@ class AppealWorld:
 
 def build_world() -> AppealWorld:
     now = clock_mod.now()
-    centre = Centre(code="BISH", name={"ky": "Бишкек борбору", "ru": "Бишкекский центр"}, address="Бишкек")
-    other = Centre(code="OSH", name={"ky": "Ош борбору", "ru": "Ошский центр"}, address="Ош")
-    db.session.add_all([centre, other])
-    db.session.flush()
-    room = Room(centre_id=centre.id, name="Зал 1", seats=30)
-    db.session.add(room)
-    db.session.flush()
+    centre = make_centre()
+    other = make_centre("OSH", "Ош борбору", "Ошский центр")
+    room = make_room(centre)
     users = {}
     for username, role, c in ([("proctor", Role.PROCTOR, centre), ("chair", Role.CHAIR, centre),
                                ("admin", Role.ADMIN, None), ("proctor_osh", Role.PROCTOR, other),
                                ("member_osh", Role.MEMBER, other)]
                               + [(m, Role.MEMBER, centre) for m in MEMBERS]):
         users[username] = accounts.create_user(username, PASSWORD, role, username.title() + " Уулу", c).id
-    session = ExamSession(centre_id=centre.id, room_id=room.id, title="Конкурс 2026-11", session_date=date(2026, 11, 23),
-                          starts_at=now, state=SessionState.OPEN, proctor_id=users["proctor"], created_at=now,
-                          opened_at=now)
+    session = make_open_session(centre, room, proctor_id=users["proctor"], title="Конкурс 2026-11")
     terminal = Terminal(secret_hash="e" * 64, state=TerminalState.ENROLLED, centre_id=centre.id, room_id=room.id,
                         seat="A-01", created_at=now, enrolled_at=now)
-    db.session.add_all([session, terminal])
+    db.session.add(terminal)
     db.session.flush()
     return AppealWorld(centre.id, other.id, session.id, terminal.id, users)
 

@@ -4,16 +4,15 @@ and step through the journal replay; the chair records the decision; each
 member confirms with their own password; the appeal protocol PDF verifies."""
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 
-from examserver import clock as clock_mod
 from examserver.db import db
-from examserver.models import Centre, ExamSession, Room, SessionState
-from examserver.services import accounts, codes, commissions, registration, terminals
+from examserver.models import Room
+from examserver.services import accounts, codes, commissions, terminals
 from examserver.services.audit import Actor
 from examserver.services.verify import trusted_keys, verify_bytes
+from tests.factories import make_admitted_candidate, make_centre, make_open_session, make_room
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
@@ -27,29 +26,16 @@ def app_config():
 
 def _world(app) -> tuple[int, str]:
     with app.app_context():
-        now = clock_mod.now()
         cli = Actor.cli()
-        centre = Centre(code="BISH", name={"ky": "Бишкек борбору", "ru": "Бишкекский центр"}, address="")
-        db.session.add(centre)
-        db.session.flush()
-        room = Room(centre_id=centre.id, name="Зал 1", seats=10)
-        db.session.add(room)
-        db.session.flush()
+        centre = make_centre()
+        room = make_room(centre, seats=10)
         proctor = accounts.create_user("proctor", PASSWORD, "proctor", "Токтогулов Бакыт", centre, cli)
         chair = accounts.create_user("chair", PASSWORD, "chair", "Осмонова Нургүл", centre, cli)
         m1 = accounts.create_user("member1", PASSWORD, "member", "Жээнбеков Үмөт", centre, cli)
         m2 = accounts.create_user("member2", PASSWORD, "member", "Иванова Ольга", centre, cli)
         commissions.create_commission(centre, "Техникалык комиссия", chair, [m1, m2], cli)
-        session = ExamSession(centre_id=centre.id, room_id=room.id, title="Конкурс", session_date=date(2026, 11, 23),
-                              starts_at=now, state=SessionState.OPEN, proctor_id=proctor.id, created_at=now,
-                              opened_at=now)
-        db.session.add(session)
-        db.session.flush()
-        participant = registration.register_participant(session, {
-            "surname": "Асанова", "name": "Гүлнара", "patronymic": "Өмүрбековна", "pin": "21505199012345",
-            "id_document": "ID1234567", "position": "TEST-POS-1", "language": "ky"}, cli)
-        registration.set_admission(participant, True, "", cli)
-        code = codes.issue_code(participant, cli)
+        session = make_open_session(centre, room, proctor_id=proctor.id)
+        _participant, code = make_admitted_candidate(session, cli)
         db.session.commit()
         return room.id, codes.format_code(code)
 

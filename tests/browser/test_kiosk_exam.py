@@ -4,20 +4,19 @@ screen must equal the score computed independently from the answers given."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from examserver import clock as clock_mod
 from examserver.db import db
-from examserver.models import Attempt, BankItem, Centre, ExamSession, Room, SessionState
-from examserver.services import codes, registration, terminals
+from examserver.models import Attempt, BankItem, Room
+from examserver.services import codes, terminals
 from examserver.services.audit import Actor
 from question_bank.blueprint import Blueprint
 from question_bank.drawing import Form
 from question_bank.items import Item
 from question_bank.scoring import score_form
+from tests.factories import make_admitted_candidate, make_centre, make_open_session, make_room
 
 pytestmark = pytest.mark.browser
 
@@ -39,23 +38,12 @@ def app_config():
 def _world(app) -> tuple[int, str, str]:
     """Centre, room, open session; one registered, admitted candidate with a code."""
     with app.app_context():
-        now = clock_mod.now()
         proctor = Actor("user", None, "proctor")
-        centre = Centre(code="BISH", name={"ky": "Бишкек", "ru": "Бишкек"}, address="")
-        db.session.add(centre)
-        db.session.flush()
-        room = Room(centre_id=centre.id, name="Зал 1", seats=10)
-        db.session.add(room)
-        db.session.flush()
-        session = ExamSession(centre_id=centre.id, room_id=room.id, title="Конкурс", session_date=date(2026, 11, 23),
-                              starts_at=now, state=SessionState.OPEN, created_at=now, opened_at=now)
-        db.session.add(session)
-        db.session.flush()
-        participant = registration.register_participant(session, {
-            "surname": "Токтогулова", "name": "Айпери", "patronymic": "Бакытовна", "pin": "21505199012345",
-            "id_document": "ID1234567", "position": "TEST-POS-1", "language": "ky"}, proctor)
-        registration.set_admission(participant, True, "", proctor)
-        code = codes.issue_code(participant, proctor)
+        centre = make_centre(ky="Бишкек", ru="Бишкек")
+        room = make_room(centre, seats=10)
+        session = make_open_session(centre, room)
+        participant, code = make_admitted_candidate(session, proctor, surname="Токтогулова", name="Айпери",
+                                                    patronymic="Бакытовна", pin="21505199012345")
         db.session.commit()
         return room.id, codes.format_code(code), participant.full_name
 

@@ -4,17 +4,15 @@ access codes (rows made here, codes issued by ``codes.issue_code``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import sqlalchemy as sa
 
 from examserver import clock as clock_mod
 from examserver.db import db
-from examserver.models import Admission, Centre, ExamSession, Participant, Position, Room, SessionState, Terminal
+from examserver.models import Admission, Participant, Position, Room, Terminal
 from examserver.services import codes, terminals
 from examserver.services.audit import Actor
-
-from kiosk.context import COOKIE
+from tests.factories import make_centre, make_open_session, make_room
 
 
 @dataclass
@@ -30,17 +28,9 @@ class KioskWorld:
 
 def make_world() -> KioskWorld:
     """Centre, room, open session and one enrolled terminal (inside an app context)."""
-    now = clock_mod.now()
-    centre = Centre(code="BISH", name={"ky": "Бишкек борбору", "ru": "Бишкекский центр"}, address="Бишкек")
-    db.session.add(centre)
-    db.session.flush()
-    room = Room(centre_id=centre.id, name="Зал 1", seats=30)
-    db.session.add(room)
-    db.session.flush()
-    session = ExamSession(centre_id=centre.id, room_id=room.id, title="Конкурс", session_date=date(2026, 11, 23),
-                          starts_at=now, state=SessionState.OPEN, created_at=now, opened_at=now)
-    db.session.add(session)
-    db.session.flush()
+    centre = make_centre(ky="Бишкек борбору", ru="Бишкекский центр")
+    room = make_room(centre)
+    session = make_open_session(centre, room)
     terminal, secret = enrol_terminal(room)
     return KioskWorld(centre.id, room.id, session.id, terminal.id, secret)
 
