@@ -41,7 +41,9 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_generate_tests(metafunc):
     if "db_url" in metafunc.fixturenames:
-        metafunc.parametrize("backend", BACKENDS, scope="session", indirect=False)
+        # Browser tests exercise the pages, not the database: SQLite only, to keep CI short.
+        in_browser = "tests/browser/" in str(metafunc.definition.path).replace("\\", "/")
+        metafunc.parametrize("backend", ["sqlite"] if in_browser else BACKENDS, scope="session", indirect=False)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 * ``live_server``: the test ``app`` served over HTTP on 127.0.0.1 in a
   background thread (``werkzeug.serving.make_server``, threaded). Browser tests
-  run on SQLite only: the PostgreSQL parameter is skipped to keep CI time down.
+  run on SQLite only (tests/conftest.py does not give them a PostgreSQL parameter).
   Override ``app_config`` in a test module to change settings (e.g. turn CSRF
   back on with ``{"WTF_CSRF_ENABLED": True}``).
 * ``browser``: one Chromium per test session, from /usr/bin/chromium (never
