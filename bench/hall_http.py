@@ -41,7 +41,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(folder: str, terminals: int) -> list[tuple[str, str]]:
+def prepare(folder: str, terminals: int, database: str | None) -> list[tuple[str, str]]:
     """Demo data plus ``terminals`` enrolled terminals and admitted candidates;
     returns (terminal secret, access code) pairs."""
     import sqlalchemy as sa
@@ -54,7 +54,7 @@ def prepare(folder: str, terminals: int) -> list[tuple[str, str]]:
     from examserver.services import audit, codes, registration
     from examserver.services import terminals as terminal_service
 
-    app = create_app({"MODE": "demo", "INSTANCE_PATH": folder})
+    app = create_app({"MODE": "demo", "INSTANCE_PATH": folder, **({"DATABASE_URL": database} if database else {})})
     upgrade(app)
     pairs = []
     with app.app_context():
@@ -147,10 +147,13 @@ def main() -> None:
     parser.add_argument("--terminals", type=int, default=100)
     parser.add_argument("--answers", type=int, default=30)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--database", default=None, help="SQLAlchemy URL of an EMPTY database (default: SQLite file)")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="examserver-hall-")
     os.environ.update(EXAM_MODE="demo", EXAM_INSTANCE_PATH=folder)
-    pairs = prepare(folder, args.terminals)
+    if args.database:
+        os.environ["EXAM_DATABASE_URL"] = args.database
+    pairs = prepare(folder, args.terminals, args.database)
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "examserver", "serve", "--bind", f"127.0.0.1:{port}",
                                "--workers", str(args.workers)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -178,7 +181,8 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    print(f"hall start over HTTP (SQLite, gunicorn {args.workers} workers): {args.terminals} terminals, "
+    backend = (args.database or "sqlite").split(":")[0]
+    print(f"hall start over HTTP ({backend}, gunicorn {args.workers} workers): {args.terminals} terminals, "
           f"{args.answers} answers each; errors: {len(errors)}")
     for label, samples in (("start (code→exam)", starts), ("save answer", saves)):
         if samples:

@@ -182,10 +182,13 @@ def record_event(attempt: Attempt, seq: Any, kind: Any, payload: Any, client_tim
                        expected=attempt.last_seq + 1)
     clean = _validate(attempt, kind, payload, client_time)
     _check_open(attempt)
+    # The answered count moves by this slot's change alone: one indexed lookup
+    # instead of re-reading the whole journal on every save (hot path).
+    was_answered = kind == "answer" and bool(journal.last_answer(attempt, clean["slot"]))
     event = journal.append(attempt, seq, kind, clean, client_time)
     attempt.last_contact_at = clock.now()
     if kind == "answer":
-        attempt.answered_count = len(journal.answers_from_journal(journal.events_for(attempt)))
+        attempt.answered_count += int(bool(clean["selected"])) - int(was_answered)
     return _ack(event)
 
 

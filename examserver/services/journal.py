@@ -94,6 +94,17 @@ def event_at(attempt: Attempt, seq: int) -> JournalEvent | None:
     )
 
 
+def last_answer(attempt: Attempt, slot: int) -> list[str] | None:
+    """The options selected by the latest answer event for ``slot`` (None if never answered)."""
+    payload = db.session.scalar(
+        sa.select(JournalEvent.payload)
+        .where(JournalEvent.attempt_id == attempt.id, JournalEvent.kind == "answer",
+               JournalEvent.payload["slot"].as_integer() == slot)
+        .order_by(JournalEvent.seq.desc()).limit(1)
+    )
+    return None if payload is None else list(payload.get("selected") or [])
+
+
 def verify_chain(events: Iterable[JournalEvent]) -> ChainCheck:
     """Recompute every hash and link; sequence numbers must run 0, 1, 2, ... ."""
     prev = GENESIS

@@ -68,3 +68,19 @@ def test_any_edit_breaks_the_chain(answered, loaded_bank, sql, bad_seq):
         db.session.commit()
     check = _check(loaded_bank)
     assert check.ok is False and check.first_bad_seq == bad_seq
+
+
+def test_answered_count_follows_changes_and_clears(kclient, candidate, loaded_bank):
+    """The running count (shown in the proctor's live view) equals the journal's answers
+    through answer, change, clear and re-answer."""
+    exam = start_exam(kclient, candidate[1])
+    q1, q2 = exam["questions"][0], exam["questions"][1]
+    steps = [(1, [q1["options"][0]["id"]], 1), (1, [q1["options"][1]["id"]], 1), (2, [q2["options"][0]["id"]], 2),
+             (1, [], 1), (1, [], 1), (1, [q1["options"][2]["id"]], 2), (2, [], 1)]
+    for seq, (slot, selected, expected) in enumerate(steps, 1):
+        reply = answer(kclient, seq, slot, selected)
+        assert reply.status_code == 200, reply.get_json()
+        assert reply.get_json()["answered"] == expected, (seq, slot, selected)
+    with loaded_bank.app_context():
+        attempt = db.session.scalar(sa.select(Attempt))
+        assert attempt.answered_count == len(journal.answers_from_journal(journal.events_for(attempt))) == 1
