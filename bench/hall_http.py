@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -142,11 +143,24 @@ def run_terminal(base, secret, code, answers, barrier, starts, saves, errors):
         errors.append(repr(exc))
 
 
+def client_process(base, pairs, answers, barrier, results) -> None:
+    """One load-generator process driving its share of the terminals with threads."""
+    starts, saves, errors = [], [], []
+    threads = [threading.Thread(target=run_terminal, args=(base, s, c, answers, barrier, starts, saves, errors))
+               for s, c in pairs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results.put((starts, saves, errors))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--terminals", type=int, default=100)
     parser.add_argument("--answers", type=int, default=30)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=4, help="load-generator processes")
     parser.add_argument("--database", default=None, help="SQLAlchemy URL of an EMPTY database (default: SQLite file)")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="examserver-hall-")
@@ -168,15 +182,23 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        starts, saves, errors = [], [], []
-        barrier = threading.Barrier(len(pairs))
-        threads = [threading.Thread(target=run_terminal, args=(base, s, c, args.answers, barrier, starts, saves, errors))
-                   for s, c in pairs]
+        # Several client processes, so the load generator's GIL is not the bottleneck.
+        barrier = multiprocessing.Barrier(len(pairs))
+        results = multiprocessing.Queue()
+        groups = [pairs[i::args.clients] for i in range(args.clients)]
+        procs = [multiprocessing.Process(target=client_process, args=(base, g, args.answers, barrier, results))
+                 for g in groups if g]
         wall = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        for proc in procs:
+            proc.start()
+        starts, saves, errors = [], [], []
+        for _ in procs:
+            s, v, e = results.get()
+            starts += s
+            saves += v
+            errors += e
+        for proc in procs:
+            proc.join()
         wall = time.perf_counter() - wall
     finally:
         os.killpg(server.pid, signal.SIGTERM)

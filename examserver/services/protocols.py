@@ -9,8 +9,10 @@ Numbers are ``<CENTRE>-<YEAR>-<P><serial>``: serial is sequential per centre,
 year (in the centre's zone) and kind, with a kind prefix P ("" testing, "C"
 correction, "S" session, "A" appeal), e.g. ``BISH-2026-000123``.
 
-Serial allocation under concurrency: read ``max(serial) + 1`` and insert inside
-a SAVEPOINT; the unique constraint ``(centre_id, year, kind, serial)`` is the
+Serial allocation under concurrency: on PostgreSQL a transaction-scoped
+advisory lock per (centre, year, kind) queues the allocations (a whole hall
+finishing in the same minute would otherwise exhaust the retries below); then
+read ``max(serial) + 1`` and insert inside a SAVEPOINT; the unique constraint ``(centre_id, year, kind, serial)`` is the
 arbiter. On PostgreSQL a concurrent transaction that took the same serial
 makes our INSERT wait for it and then fail with a unique violation, so we roll
 back to the savepoint and read the max again (READ COMMITTED now sees the
@@ -20,6 +22,8 @@ Because nothing is reserved ahead, a rolled-back transaction leaves no gap.
 the next number.
 """
 from __future__ import annotations
+
+import hashlib
 
 import json
 from datetime import timedelta
@@ -60,6 +64,7 @@ def issue_protocol(kind: ProtocolKind, centre: Centre, build: Callable[[str, Any
     issued_at = clock.now()
     year = clock.to_local(issued_at).year
     days = retention_days if retention_days is not None else current_app.config["PROTOCOL_RETENTION_DAYS"]
+    _lock_numbering(centre.id, year, kind)
     for _try in range(_MAX_RETRIES):
         last = db.session.scalar(sa.select(sa.func.max(Protocol.serial)).where(
             Protocol.centre_id == centre.id, Protocol.year == year, Protocol.kind == kind))
@@ -81,6 +86,19 @@ def issue_protocol(kind: ProtocolKind, centre: Centre, build: Callable[[str, Any
                      fingerprint=fingerprint, digest=record_digest(protocol))
         return protocol
     raise Conflict(_("Could not allocate a protocol number; please try again."), code="protocol_number")
+
+
+def _lock_numbering(centre_id: int, year: int, kind: ProtocolKind) -> None:
+    """On PostgreSQL, serialise number allocation per (centre, year, kind) with a
+    transaction-scoped advisory lock: when a whole hall's deadline falls in the
+    same minute, a hundred finishes race for the next serial, and retrying on
+    unique violations alone can run out of tries. SQLite needs nothing: its
+    writers are already serialised."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(f"protocol-number:{centre_id}:{year}:{kind.value}".encode()).digest()[:8],
+                         "big", signed=True)
+    db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def record_digest(protocol: Protocol) -> str:

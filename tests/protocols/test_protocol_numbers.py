@@ -60,6 +60,38 @@ def test_concurrent_issuers_get_consecutive_numbers(app, world, ctx, backend):
     for t in threads:
         t.join(60)
     assert not errors, errors
-    # B read max = 0 while A's serial 1 was uncommitted, waited on the unique
-    # index, failed when A committed, rolled back to its savepoint and took 2.
+    # B waited for A's numbering lock (advisory, per centre/year/kind) and,
+    # once A committed, read max = 1 and took 2.
     assert numbers == {"a": "BISH-2026-000001", "b": "BISH-2026-000002"}
+
+
+def test_a_hall_finishing_at_once_gets_distinct_consecutive_numbers(app, world, ctx, backend):
+    """Twelve transactions number protocols at the same moment: no retries run out,
+    no number is taken twice, none is skipped."""
+    if backend != "postgres":
+        pytest.skip("SQLite serialises writers; the race only exists on PostgreSQL")
+    ids = [make_finished_attempt(world, make_participant(world, f"10000000000{i:03d}", "Асанов", f"N{i}"), seed=i).id
+           for i in range(12)]
+    protocols.signing.centre_key()
+    ctx.commit()
+    barrier = threading.Barrier(len(ids))
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def issue(attempt_id: int) -> None:
+        try:
+            with app.app_context():
+                attempt = db.session.get(Attempt, attempt_id)
+                barrier.wait(30)
+                numbers.append(protocols.create_testing_protocol(attempt).number)
+                db.session.commit()
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert sorted(numbers) == [f"BISH-2026-{n:06d}" for n in range(1, 13)]
