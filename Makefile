@@ -31,16 +31,17 @@ system-deps:
 
 translations: $(STAMP)
 	@for d in $$(ls -d */translations/*/ 2>/dev/null); do \
-	  if ls $$d*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile --statistics -f -d $$d; fi; \
+	  if ls $$d*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -f -d $$d >/dev/null; fi; \
 	done
 
 test: install system-deps
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # Starts on the embedded SQLite database in the instance folder with demo data.
+DEMO_BIND ?= 127.0.0.1:8000
 demo: install system-deps
-	EXAM_MODE=demo $(BIN)/examserver demo --reset
-	EXAM_MODE=demo $(BIN)/examserver serve --bind $${EXAM_DEMO_BIND:-127.0.0.1:8000}
+	EXAM_MODE=demo $(BIN)/examserver demo --reset --url http://$(DEMO_BIND)
+	EXAM_MODE=demo $(BIN)/examserver serve --bind $(DEMO_BIND)
 
 bench: install system-deps
 	$(BIN)/python -m bench.run --candidates 200 --answers 60

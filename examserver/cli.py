@@ -214,8 +214,9 @@ def user_create(username: str, role: str, full_name: str, centre_code: str | Non
 # --- demo and serve -----------------------------------------------------------
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the SQLite database first (demo mode only).")
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="Base URL to print.")
 @with_appcontext
-def demo_command(reset: bool):
+def demo_command(reset: bool, url: str):
     """Load the demo: banks, blueprints, a centre, accounts and an open session."""
     from .demo import load_demo
     from .migrate import upgrade
@@ -230,7 +231,7 @@ def demo_command(reset: bool):
                 os.remove(url[len("sqlite:///"):] + suffix)
     upgrade(current_app, "heads")
     with transaction():
-        info = load_demo(progress=progress_printer)
+        info = load_demo(progress=progress_printer, base_url=url.rstrip("/"))
     click.echo(info)
 
 

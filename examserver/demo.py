@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Callable
 
 import sqlalchemy as sa
-from flask import current_app
 
 from . import clock
 from .db import db
@@ -45,7 +44,8 @@ DEMO_PEOPLE = [
 ]
 
 
-def load_demo(progress: Callable[[str], Callable[[int, int], None]] | None = None) -> str:
+def load_demo(progress: Callable[[str], Callable[[int, int], None]] | None = None,
+              base_url: str = "http://127.0.0.1:8000") -> str:
     """Load everything the demo needs (idempotent for banks/blueprints) and
     return the text to print: URLs, logins and the access codes."""
     actor = audit.Actor.cli("demo")
@@ -64,7 +64,7 @@ def load_demo(progress: Callable[[str], Callable[[int, int], None]] | None = Non
             create_user(username, DEMO_PASSWORD, role, name, None if role == Role.ADMIN else centre, actor=actor)
     room = db.session.scalar(sa.select(Room).where(Room.centre_id == centre.id).order_by(Room.name))
     session, codes = _demo_session(centre, room, actor)
-    return _summary(session, codes)
+    return _summary(session, codes, base_url)
 
 
 def _demo_session(centre: Centre, room: Room, actor: audit.Actor):
@@ -91,10 +91,9 @@ def _demo_session(centre: Centre, room: Room, actor: audit.Actor):
     return session, issued
 
 
-def _summary(session: ExamSession, issued) -> str:
+def _summary(session: ExamSession, issued, base: str) -> str:
     from .services.codes import format_code
 
-    base = current_app.config.get("DEMO_BASE_URL", "http://127.0.0.1:8000")
     lines = [
         "",
         "examserver demo is ready.",
