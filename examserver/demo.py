@@ -25,10 +25,10 @@ DEMO_BLUEPRINTS = SAMPLES / "demo-blueprints"
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_ACCOUNTS = [
     ("admin", Role.ADMIN, "Айгүл Сыдыкова / Айгуль Сыдыкова"),
-    ("proctor", Role.PROCTOR, "Нурлан Асанов / Нурлан Асанов"),
-    ("chair", Role.CHAIR, "Бакыт Токтосунов / Бакыт Токтосунов"),
-    ("member1", Role.MEMBER, "Жылдыз Осмонова / Жылдыз Осмонова"),
-    ("member2", Role.MEMBER, "Эрлан Маматов / Эрлан Маматов"),
+    ("proctor", Role.PROCTOR, "Нурлан Асанов"),
+    ("chair", Role.CHAIR, "Бакыт Токтосунов"),
+    ("member1", Role.MEMBER, "Жылдыз Осмонова"),
+    ("member2", Role.MEMBER, "Эрлан Маматов"),
 ]
 DEMO_PEOPLE = [
     ("Абдыкадыров", "Темир", "Жумабекович", "21203199000011"),
