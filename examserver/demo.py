@@ -24,7 +24,7 @@ DEMO_BANK = SAMPLES / "demo"
 DEMO_BLUEPRINTS = SAMPLES / "demo-blueprints"
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_ACCOUNTS = [
-    ("admin", Role.ADMIN, "Айгүл Сыдыкова / Айгуль Сыдыкова"),
+    ("admin", Role.ADMIN, "Айгүл Сыдыкова"),
     ("proctor", Role.PROCTOR, "Нурлан Асанов"),
     ("chair", Role.CHAIR, "Бакыт Токтосунов"),
     ("member1", Role.MEMBER, "Жылдыз Осмонова"),
