@@ -45,22 +45,28 @@ def validate_pin(raw: str) -> str:
 
 
 def retake_allowed_from(pin: str, group_code: str, now: datetime) -> datetime | None:
-    """When ``pin`` may retake ``group_code`` if a failed attempt is still within the cooldown, else None."""
+    """When ``pin`` may retake ``group_code`` if a failed attempt is still within the cooldown, else None.
+
+    A failure whose technical appeal was upheld with a re-test grant (appeal
+    protocol signed) does not count: the commission gave the person a new sitting.
+    """
+    from ..models import Appeal, AppealDecision, AppealState
+
     cooldown = timedelta(days=current_app.config["RETAKE_COOLDOWN_DAYS"])
-    last_fail = db.session.scalar(
-        sa.select(sa.func.max(Attempt.finished_at))
+    failures = db.session.execute(
+        sa.select(Attempt.finished_at, Appeal.state, Appeal.decision, Appeal.decision_details)
         .join(Participant, Participant.id == Attempt.participant_id)
         .join(Position, Position.id == Participant.position_id)
+        .outerjoin(Appeal, Appeal.attempt_id == Attempt.id)
         .where(Participant.pin == pin, Position.group_code == group_code, Attempt.verdict == "does_not_meet",
                Attempt.finished_at.is_not(None))
-    )
-    if last_fail is None:
+    ).all()
+    counted = [finished for finished, state, decision, details in failures
+               if not (state == AppealState.SIGNED and decision == AppealDecision.UPHELD
+                       and (details or {}).get("retest"))]
+    if not counted:
         return None
-    if last_fail.tzinfo is None:  # SQLite returns naive UTC from an aggregate
-        from datetime import timezone
-
-        last_fail = last_fail.replace(tzinfo=timezone.utc)
-    allowed = last_fail + cooldown
+    allowed = max(counted) + cooldown
     return allowed if allowed > now else None
 
 

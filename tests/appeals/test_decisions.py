@@ -178,3 +178,21 @@ def test_appeal_protocol_pdf_and_json_verify(aworld, filed):
               "key_fingerprint": fp, "public_key": None}
     report = verify_bytes(json.dumps(forged).encode(), trusted_keys())
     assert not report.ok
+
+
+def test_retest_grant_lifts_the_retake_cooldown(aworld, filed, clock):
+    """A failed candidate normally waits a year; a signed, upheld appeal that
+    grants a re-test lets them register again for the same group at once."""
+    from examserver.services import registration
+
+    attempt, appeal = filed
+    assert attempt.verdict == "does_not_meet"
+    pin, group = attempt.participant.pin, attempt.participant.position.group_code
+    assert registration.retake_allowed_from(pin, group, clock.now()) is not None
+    _decide(aworld, appeal, decision="upheld", grounds="technical_fault", remedy="retest",
+            text="Терминал тестирлөө учурунда өчүп калган")
+    # Decided but not yet signed by everyone present: the grant is not in force.
+    assert registration.retake_allowed_from(pin, group, clock.now()) is not None
+    _sign_all(aworld, appeal)
+    db.session.expire_all()
+    assert registration.retake_allowed_from(pin, group, clock.now()) is None
