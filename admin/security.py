@@ -76,6 +76,15 @@ def require_centre(centre_id: int | None) -> None:
         abort(404)
 
 
+def visible_or_404(obj, centre_id: int | None = None):
+    """``obj`` if it exists and its centre (``obj.centre_id`` unless given) is one
+    the user may see; 404 otherwise, so other centres' objects stay invisible."""
+    if obj is None:
+        abort(404)
+    require_centre(obj.centre_id if centre_id is None else centre_id)
+    return obj
+
+
 def current_db_user() -> User:
     return current_user.user
 

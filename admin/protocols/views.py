@@ -12,7 +12,7 @@ from examserver.models import Attempt, Protocol, ProtocolKind, Role
 from examserver.services import protocols
 from examserver.services.protocol_texts import pick, when
 
-from ..security import require_centre, role_required
+from ..security import role_required, visible_or_404
 from . import bp
 
 ROLES = (Role.ADMIN, Role.PROCTOR, Role.CHAIR, Role.MEMBER)
@@ -20,11 +20,7 @@ PAGE = 200
 
 
 def _protocol(number: str) -> Protocol:
-    protocol = db.session.scalar(sa.select(Protocol).where(Protocol.number == number))
-    if protocol is None:
-        abort(404)
-    require_centre(protocol.centre_id)
-    return protocol
+    return visible_or_404(db.session.scalar(sa.select(Protocol).where(Protocol.number == number)))
 
 
 @bp.route("/")
@@ -53,9 +49,7 @@ def index():
 def for_attempt(attempt_id: int):
     """The latest protocol of an attempt (a correction if there is one)."""
     attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None:
-        abort(404)
-    require_centre(attempt.session.centre_id)
+    visible_or_404(attempt, attempt.session.centre_id if attempt else None)
     protocol = protocols.protocol_for_attempt(attempt)
     if protocol is None:
         abort(404)

@@ -3,7 +3,7 @@ enrols one by typing the pairing code the kiosk shows."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from examserver import clock
@@ -13,16 +13,12 @@ from examserver.services import sessions as session_service
 from examserver.services import terminals
 from examserver.services.errors import ServiceError
 
-from ..security import STAFF, actor, current_db_user, require_centre, role_required
+from ..security import STAFF, actor, current_db_user, role_required, visible_or_404
 from . import bp
 
 
 def _terminal(terminal_id: int) -> Terminal:
-    terminal = db.session.get(Terminal, terminal_id)
-    if terminal is None:
-        abort(404)
-    require_centre(terminal.centre_id)
-    return terminal
+    return visible_or_404(db.session.get(Terminal, terminal_id))
 
 
 @bp.route("/")
@@ -39,10 +35,7 @@ def index():
 @bp.route("/enrol", methods=["POST"])
 @role_required(*STAFF)
 def enrol():
-    room = db.session.get(Room, request.form.get("room_id", type=int) or 0)
-    if room is None:
-        abort(404)
-    require_centre(room.centre_id)
+    room = visible_or_404(db.session.get(Room, request.form.get("room_id", type=int) or 0))
     seat = (request.form.get("seat") or "").strip()[:16]
     try:
         terminal = terminals.enrol(request.form.get("pairing_code", ""), room, seat, actor())
