@@ -35,6 +35,7 @@ def _room_choices():
 def index():
     form = SessionForm()
     form.room_id.choices = _room_choices()
+    form.blueprint_codes.choices = [(code, f"{code} ({group})") for code, group in session_service.offered_blueprints()]
     items = db.session.scalars(session_service.sessions_for(current_db_user()).limit(200)).all()
     return render_template("sessions/index.html", sessions=items, form=form, to_local=clock.to_local)
 
@@ -44,13 +45,15 @@ def index():
 def create():
     form = SessionForm()
     form.room_id.choices = _room_choices()
+    form.blueprint_codes.choices = [(code, f"{code} ({group})") for code, group in session_service.offered_blueprints()]
     if form.validate_on_submit():
         room = db.session.get(Room, form.room_id.data)
         starts = datetime.combine(form.session_date.data, form.start_time.data, tzinfo=clock.local_zone())
         try:
             session = session_service.create_session(room, form.title.data, form.session_date.data,
                                                      starts.astimezone(timezone.utc),
-                                                     form.start_window_minutes.data or 60, actor())
+                                                     form.start_window_minutes.data or 60, actor(),
+                                                     blueprint_codes=form.blueprint_codes.data or [])
         except ServiceError as exc:
             flash(exc.message, "error")
         else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,6 +45,8 @@ class ExamSession(Base):
     start_window_minutes: Mapped[int] = mapped_column(default=60)
     state: Mapped[SessionState] = mapped_column(enum_column(SessionState, "state"), default=SessionState.PLANNED)
     proctor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Blueprint codes (tests) offered in this sitting; empty means every test.
+    blueprint_codes: Mapped[list[Any]] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     created_at: Mapped[datetime]
     opened_at: Mapped[Optional[datetime]]
     closed_at: Mapped[Optional[datetime]]

@@ -108,6 +108,10 @@ def _clean(session: ExamSession, data: dict[str, str], positions: dict[str, Posi
     if values["position"] and (position is None or not position.active):
         problems.append(FieldProblem("position", _("Unknown position code %(code)s.", code=values["position"])))
     values["position_obj"] = position
+    if position is not None and session.blueprint_codes and position.blueprint_code not in session.blueprint_codes:
+        problems.append(FieldProblem("position", _(
+            "This session does not offer the test %(test)s of position %(code)s (offered: %(offered)s).",
+            test=position.blueprint_code, code=position.code, offered=", ".join(session.blueprint_codes))))
     if not any(p.field == "pin" for p in problems) and position is not None:
         allowed = retake_allowed_from(values["pin"], position.group_code, clock.now())
         if allowed is not None:

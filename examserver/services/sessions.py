@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from .. import clock
 from ..db import db
-from ..models import Attempt, AttemptState, ExamSession, Role, Room, SessionState, User
+from ..models import Attempt, AttemptState, ExamBlueprint, ExamSession, Role, Room, SessionState, User
 from . import audit
 from .errors import Forbidden, NotFound, ServiceError
 
@@ -24,8 +24,13 @@ MAX_TITLE = 200
 
 
 def create_session(room: Room, title: str, session_date: date, starts_at: datetime, start_window_minutes: int,
-                   actor: audit.Actor, proctor: User | None = None) -> ExamSession:
-    """Plan a session in ``room``. A centre's staff may plan only in their own centre."""
+                   actor: audit.Actor, proctor: User | None = None,
+                   blueprint_codes: list[str] | None = None) -> ExamSession:
+    """Plan a session in ``room``. A centre's staff may plan only in their own centre.
+
+    ``blueprint_codes`` are the tests offered (empty: every test); registration
+    refuses a participant whose position's test is not among them.
+    """
     title = (title or "").strip()
     if not title or len(title) > MAX_TITLE:
         raise ServiceError(_("Give the session a title (at most %(n)s characters).", n=MAX_TITLE), "title")
@@ -35,16 +40,28 @@ def create_session(room: Room, title: str, session_date: date, starts_at: dateti
         raise ServiceError(_("The start window must be between 5 minutes and 24 hours."), "start_window")
     if actor.centre_id is not None and room.centre_id != actor.centre_id:
         raise Forbidden(_("This room belongs to another testing centre."), "wrong_centre")
+    offered = sorted(set(blueprint_codes or ()))
+    known = set(db.session.scalars(sa.select(ExamBlueprint.code).where(ExamBlueprint.code.in_(offered))))
+    unknown = [code for code in offered if code not in known]
+    if unknown:
+        raise ServiceError(_("Unknown test (blueprint): %(codes)s.", codes=", ".join(unknown)), "blueprint")
     session = ExamSession(
         centre_id=room.centre_id, room_id=room.id, title=title, session_date=session_date, starts_at=starts_at,
-        start_window_minutes=start_window_minutes, state=SessionState.PLANNED,
+        start_window_minutes=start_window_minutes, state=SessionState.PLANNED, blueprint_codes=offered,
         proctor_id=proctor.id if proctor else actor.id if actor.kind == "user" else None, created_at=clock.now(),
     )
     db.session.add(session)
     db.session.flush()
     audit.record("session.create", session, actor=actor, centre_id=session.centre_id, title=title,
-                 room=room.name, date=session_date.isoformat())
+                 room=room.name, date=session_date.isoformat(), blueprints=offered)
     return session
+
+
+def offered_blueprints() -> list[tuple[str, str]]:
+    """``(code, group)`` of every blueprint, for choosing the tests a session offers."""
+    rows = db.session.execute(sa.select(ExamBlueprint.code, ExamBlueprint.group_code).distinct()
+                              .order_by(ExamBlueprint.code))
+    return [(code, group) for code, group in rows]
 
 
 def open_session(session: ExamSession, actor: audit.Actor) -> None:

@@ -1,8 +1,16 @@
 """Sessions: planning, opening, closing, centre isolation."""
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
+from examserver import clock
 from examserver.db import db
-from examserver.models import AuditEntry, ExamSession, SessionState
+from examserver.models import AuditEntry, ExamSession, Room, SessionState
+from examserver.services import sessions
+from examserver.services.audit import Actor
+from examserver.services.errors import ServiceError
 
 from .conftest import make_session
 
@@ -66,3 +74,42 @@ def test_admin_sees_every_centre(app, client, world, login):
     login("admin")
     page = client.get("/admin/sessions/").get_data(as_text=True)
     assert "AAA" in page and "BBB" in page
+
+
+def test_session_offers_chosen_tests_only(app, client, world, login, loaded_bank, tmp_path, runner):
+    """A session planned for some tests refuses participants whose position needs another one."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "bp.yaml").write_text(
+        "blueprints:\n  - code: TEST-K-B\n    version: 1\n    group: К-Б\n    title: {ky: Кенже, ru: Младший}\n"
+        "    duration_minutes: 20\n    languages: [ky, ru]\n    shuffle_options: false\n    threshold: {percent: 50}\n"
+        "    sections:\n      - code: basic\n        title: {ky: Негизги, ru: Основной}\n"
+        "        quotas:\n          - {topic: GEN_B, count: 3}\n"
+        "positions:\n  - code: TEST-POS-2\n    department: {ky: Бөлүм, ru: Отдел}\n"
+        "    title: {ky: Адис, ru: Специалист}\n    group: К-Б\n    blueprint: TEST-K-B\n", encoding="utf-8")
+    assert runner.invoke(args=["blueprint", "import", str(other)]).exit_code == 0
+    login("proctor_a")
+    form = client.get("/admin/sessions/").get_data(as_text=True)
+    assert "TEST-K-B (К-Б)" in form and "TEST-U-A (У-А)" in form
+    response = client.post("/admin/sessions/new", data={
+        "title": "Улук топтор", "room_id": world.room_a, "session_date": "2026-11-23", "start_time": "09:00",
+        "start_window_minutes": 60, "blueprint_codes": ["TEST-U-A"]})
+    assert response.status_code == 302
+    session_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert "TEST-U-A" in client.get(f"/admin/sessions/{session_id}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(ExamSession, session_id).blueprint_codes == ["TEST-U-A"]
+    person = {"surname": "Асанов", "name": "Нурлан", "patronymic": "", "pin": "21505198512345",
+              "id_document": "AN1234567", "language": "ru", "competition": "", "seat": "3"}
+    refused = client.post(f"/admin/participants/session/{session_id}/new?lang=en", data=dict(person, position="TEST-POS-2"))
+    assert "does not offer the test TEST-K-B" in refused.get_data(as_text=True)
+    accepted = client.post(f"/admin/participants/session/{session_id}/new", data=dict(person, position="TEST-POS-1"))
+    assert accepted.status_code == 302
+
+
+def test_unknown_offered_test_is_refused(app, world):
+    with app.app_context():
+        room = db.session.get(Room, world.room_a)
+        with pytest.raises(ServiceError, match="NOPE"):
+            sessions.create_session(room, "X", date(2026, 11, 23), clock.now(), 60, Actor.cli(),
+                                    blueprint_codes=["NOPE"])
