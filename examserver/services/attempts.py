@@ -26,7 +26,7 @@ from .. import clock
 from ..db import db
 from ..models import Attempt, AttemptState, BankItem, FinishReason, Participant, Terminal
 from . import audit, journal
-from .bank import latest_blueprint, latest_items
+from .bank import items_for_refs, latest_blueprint, latest_items
 from .errors import Conflict, Forbidden, NotFound, ServiceError
 
 CLIENT_KINDS = ("answer", "flag", "visit")
@@ -112,11 +112,7 @@ def form_of(attempt: Attempt) -> Form:
 
 def items_of(attempt: Attempt) -> dict[tuple[str, int], Item]:
     """The exact item versions of the frozen form."""
-    form = form_of(attempt)
-    ids = {ref[0] for ref in form.item_refs()}
-    refs = set(form.item_refs())
-    rows = db.session.scalars(sa.select(BankItem).where(BankItem.item_id.in_(ids)))
-    return {(r.item_id, r.version): Item.from_dict(r.payload) for r in rows if (r.item_id, r.version) in refs}
+    return items_for_refs(form_of(attempt).item_refs())
 
 
 def _ack(event) -> dict[str, Any]:

@@ -60,6 +60,22 @@ def stored_items() -> list[Item]:
     return [Item.from_dict(payload) for payload in db.session.scalars(sa.select(BankItem.payload))]
 
 
+# Parsed items by the digest stored beside them. An (id, version) never changes
+# content and the digest covers the status too, so a digest always names the
+# same Item: this cache only saves JSON parsing (no mutable state in workers).
+_PARSED: dict[str, Item] = {}
+
+
+def _parsed(rows: list[tuple[int, str]]) -> list[Item]:
+    """Items for ``(row id, digest)`` pairs; payloads are read only for digests not parsed yet."""
+    missing = [row_id for row_id, digest in rows if digest not in _PARSED]
+    if missing:
+        for digest, payload in db.session.execute(
+                sa.select(BankItem.digest, BankItem.payload).where(BankItem.id.in_(missing))):
+            _PARSED[digest] = Item.from_dict(payload)
+    return [_PARSED[digest] for _row_id, digest in rows]
+
+
 def latest_items(topics: Iterable[str]) -> list[Item]:
     """The latest version of every item whose latest version is in ``topics``.
 
@@ -69,8 +85,18 @@ def latest_items(topics: Iterable[str]) -> list[Item]:
     newer = sa.orm.aliased(BankItem)
     is_latest = ~sa.select(newer.id).where(newer.item_id == BankItem.item_id,
                                             newer.version > BankItem.version).exists()
-    query = sa.select(BankItem.payload).where(BankItem.topic_code.in_(sorted(set(topics))), is_latest)
-    return [Item.from_dict(payload) for payload in db.session.scalars(query)]
+    query = sa.select(BankItem.id, BankItem.digest).where(BankItem.topic_code.in_(sorted(set(topics))), is_latest)
+    return _parsed([tuple(row) for row in db.session.execute(query)])
+
+
+def items_for_refs(refs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Item]:
+    """The exact item versions ``refs`` name (a frozen form's items)."""
+    wanted = set(refs)
+    rows = [(row_id, digest) for row_id, item_id, version, digest in db.session.execute(
+        sa.select(BankItem.id, BankItem.item_id, BankItem.version, BankItem.digest)
+        .where(BankItem.item_id.in_(sorted({item_id for item_id, _v in wanted}))))
+        if (item_id, version) in wanted]
+    return {item.ref: item for item in _parsed(rows)}
 
 
 def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None = None, dry_run: bool = False) -> ImportSummary:
