@@ -204,7 +204,8 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     backend = (args.database or "sqlite").split(":")[0]
-    print(f"hall start over HTTP ({backend}, gunicorn {args.workers} workers): {args.terminals} terminals, "
+    workers = 1 if backend == "sqlite" else args.workers  # `examserver serve` runs SQLite in one process
+    print(f"hall start over HTTP ({backend}, gunicorn {workers} worker(s)): {args.terminals} terminals, "
           f"{args.answers} answers each; errors: {len(errors)}")
     for label, samples in (("start (code→exam)", starts), ("save answer", saves)):
         if samples:

@@ -238,10 +238,20 @@ def demo_command(reset: bool, url: str):
 @click.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=None, type=int, help="gunicorn workers (default from gunicorn.conf.py).")
+@with_appcontext
 def serve_command(bind: str, workers: int | None):
-    """Run the server under gunicorn with the project's gunicorn.conf.py."""
+    """Run the server under gunicorn with the project's gunicorn.conf.py.
+
+    On the embedded SQLite database the server runs one worker process with
+    many threads: SQLite has one writer at a time, and queueing requests inside
+    one process is much faster than processes polling the file lock.
+    """
     conf = Path(__file__).resolve().parent / "gunicorn_conf.py"
     args = [sys.executable, "-m", "gunicorn", "-c", str(conf), "--bind", bind]
+    if current_app.config["DATABASE_URL"].startswith("sqlite"):
+        if workers and workers > 1:
+            click.echo("SQLite: serving with one worker process (threads serve the requests)", err=True)
+        workers = 1
     if workers:
         args += ["--workers", str(workers)]
     args.append("examserver.wsgi:app")

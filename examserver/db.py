@@ -83,6 +83,10 @@ class Database:
             g.db_session = self._state()["factory"]()
         return g.db_session
 
+    def remove_session(self, exc: BaseException | None = None) -> None:
+        """End the current session (rolling back if ``exc``); also run at app-context teardown."""
+        self._remove_session(exc)
+
     def _remove_session(self, exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
