@@ -62,9 +62,23 @@ def load_demo(progress: Callable[[str], Callable[[int, int], None]] | None = Non
     for username, role, name in DEMO_ACCOUNTS:
         if db.session.scalar(sa.select(User.id).where(User.username == username)) is None:
             create_user(username, DEMO_PASSWORD, role, name, None if role == Role.ADMIN else centre, actor=actor)
+    _demo_commission(centre, actor)
     room = db.session.scalar(sa.select(Room).where(Room.centre_id == centre.id).order_by(Room.name))
     session, codes = _demo_session(centre, room, actor)
     return _summary(session, codes, base_url)
+
+
+def _demo_commission(centre: Centre, actor: audit.Actor) -> None:
+    """The centre's technical commission: the chair and both demo members."""
+    from .models import Commission
+    from .services import commissions
+
+    if db.session.scalar(sa.select(Commission.id).where(Commission.centre_id == centre.id)) is not None:
+        return
+    accounts = {u.username: u for u in db.session.scalars(
+        sa.select(User).where(User.username.in_(["chair", "member1", "member2"])))}
+    commissions.create_commission(centre, "Техникалык комиссия / Техническая комиссия", accounts["chair"],
+                                  [accounts["member1"], accounts["member2"]], actor)
 
 
 def _demo_session(centre: Centre, room: Room, actor: audit.Actor):
