@@ -55,7 +55,7 @@
     state.textContent = labels[snapshot.session.state] || snapshot.session.state;
     state.className = "badge " + snapshot.session.state;
     document.getElementById("live-updated").textContent =
-      fmt(labels.updated, { time: new Date().toLocaleTimeString() });
+      fmt(labels.updated, { time: snapshot.now_local });
     var counts = [];
     Object.keys(snapshot.counts).sort().forEach(function (k) { counts.push((labels[k] || k) + ": " + snapshot.counts[k]); });
     document.getElementById("live-counts").textContent = counts.join(" · ");

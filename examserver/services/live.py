@@ -6,6 +6,8 @@ so the view stays fast with hundreds of candidates.
 """
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -15,6 +17,12 @@ from .. import clock
 from ..db import db
 from ..models import AccessCode, Admission, Attempt, AttemptState, ExamSession, Participant, Terminal, TerminalState
 
+
+
+def seat_order(seat: str) -> tuple:
+    """Natural order of seat labels: 2 before 10, A-2 before A-10, empty last."""
+    parts = re.findall(r"\d+|\D+", (seat or "").strip())
+    return (not parts, [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts])
 
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
@@ -78,9 +86,12 @@ def room_snapshot(session: ExamSession) -> dict:
                 score=attempt.total_points, verdict=attempt.verdict,
             )
         candidates.append(row)
+    candidates.sort(key=lambda row: seat_order(row["seat"]))
+    terminals.sort(key=lambda t: seat_order(t.seat))
     return {
         "session": {"id": session.id, "state": session.state.value, "title": session.title},
         "now": now.isoformat(),
+        "now_local": clock.to_local(now).strftime("%H:%M:%S"),
         "silent_after_seconds": silent_after,
         "counts": counts,
         "candidates": candidates,

@@ -156,3 +156,14 @@ def test_terminals_page_enrol_revoke(app, client, world, login):
     with app.app_context():
         t = db.session.get(Terminal, tid)
         assert t.state == TerminalState.REVOKED and t.seat == "7" and t.room_id == world.room_a
+
+
+def test_rows_follow_the_seats_in_natural_order_and_time_is_local(app, client, room, login):
+    with app.app_context():
+        add_participant(room["sid"], "21203199000011", "Жээнбеков", "10")
+        add_participant(room["sid"], "12405199500022", "Исакова", "3")
+        db.session.commit()
+    login("proctor_a")
+    data = client.get(f"/admin/room/{room['sid']}/data").get_json()
+    assert [c["seat"] for c in data["candidates"]] == ["1", "2", "3", "10"]
+    assert data["now_local"] == "09:00:00"  # the frozen clock's 03:00 UTC in Asia/Bishkek
