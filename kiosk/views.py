@@ -2,15 +2,13 @@
 the exam shell, the result with protocol and appeal."""
 from __future__ import annotations
 
-import importlib
-import importlib.util
 
 from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from examserver import clock
 from examserver.models import TerminalState
-from examserver.services import attempts, audit, code_login, terminals
+from examserver.services import appeals, attempts, audit, code_login, protocols, terminals
 from examserver.services.bank import latest_blueprint
 from examserver.services.errors import ServiceError
 
@@ -19,12 +17,6 @@ from .context import (active_attempt, current_terminal, enrolled_terminal, pendi
                       set_terminal_cookie, use_language)
 
 TEST_LANGUAGES = ("ky", "ru")
-
-
-def _optional(module: str):
-    """A feature service that may not be installed (e.g. appeals)."""
-    name = f"examserver.services.{module}"
-    return importlib.import_module(name) if importlib.util.find_spec(name) else None
 
 
 @bp.route("/")
@@ -140,12 +132,10 @@ def result():
     attempt = result_attempt()
     if attempt is None:
         return redirect(url_for("kiosk.index"))
-    protocols = _optional("protocols")
-    protocol = protocols.protocol_for_attempt(attempt) if protocols else None
-    appeals = _optional("appeals")
-    appeal = appeals.appeal_for_attempt(attempt) if appeals else None
-    deadline = appeals.appeal_deadline(attempt) if appeals else None
-    can_appeal = bool(appeals) and appeals.can_file(attempt)
+    protocol = protocols.protocol_for_attempt(attempt)
+    appeal = appeals.appeal_for_attempt(attempt)
+    deadline = appeals.appeal_deadline(attempt)
+    can_appeal = appeals.can_file(attempt)
     titles = {s["code"]: s.get("title", {}) for s in attempt.blueprint.payload.get("sections", [])}
     return render_template("kiosk/result.html", attempt=attempt, score=attempt.score, protocol=protocol,
                            appeal=appeal, appeal_deadline=clock.to_local(deadline), can_appeal=can_appeal,
@@ -156,8 +146,7 @@ def result():
 def appeal():
     """File a technical appeal from the result screen."""
     attempt = result_attempt()
-    appeals = _optional("appeals")
-    if attempt is None or appeals is None:
+    if attempt is None:
         abort(404)
     statement = request.form.get("statement", "").strip() or _("I disagree with the test result.")
     try:
@@ -174,8 +163,7 @@ def appeal():
 def protocol_pdf():
     """The candidate's testing protocol, to print."""
     attempt = result_attempt()
-    protocols = _optional("protocols")
-    protocol = protocols.protocol_for_attempt(attempt) if attempt and protocols else None
+    protocol = protocols.protocol_for_attempt(attempt) if attempt else None
     if protocol is None:
         abort(404)
     pdf = protocols.render_pdf(protocol, attempt.language)

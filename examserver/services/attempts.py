@@ -7,7 +7,6 @@ never expires (the pause is given back when the proctor resumes).
 """
 from __future__ import annotations
 
-import importlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -243,8 +242,8 @@ def finish_attempt(attempt: Attempt, reason: FinishReason) -> Attempt:
     db.session.flush()
     audit.record("attempt.finish", attempt, centre_id=attempt.session.centre_id, reason=reason.value,
                  total=report.total_points, max=report.max_points, verdict=report.verdict)
-    # Imported at call time: the protocols service is its own feature module.
-    protocols = importlib.import_module("examserver.services.protocols")
+    from . import protocols  # at call time: protocols builds its records from attempts
+
     protocols.create_testing_protocol(attempt)
     return attempt
 

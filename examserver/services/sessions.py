@@ -8,7 +8,6 @@ issued once every attempt is finished.
 """
 from __future__ import annotations
 
-import importlib
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -85,10 +84,8 @@ def close_session(session: ExamSession, actor: audit.Actor, reason: str = ""):
     audit.record("session.close", session, actor=actor, reason=reason, centre_id=session.centre_id,
                  running_attempts=running)
     db.session.flush()
-    try:
-        protocols = importlib.import_module("examserver.services.protocols")
-    except ImportError:  # the protocols feature is optional for this module
-        return None
+    from . import protocols  # at call time, as in attempts.finish_attempt
+
     return protocols.create_session_protocol_if_complete(session)
 
 

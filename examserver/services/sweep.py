@@ -10,7 +10,6 @@ no-op on an attempt that is already finished.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from datetime import datetime
@@ -76,7 +75,8 @@ def _session_protocols() -> None:
     ).all()
     if not sessions:
         return
-    protocols = importlib.import_module("examserver.services.protocols")
+    from . import protocols  # at call time, as in attempts.finish_attempt
+
     for session in sessions:
         protocols.create_session_protocol_if_complete(session)
 
