@@ -6,8 +6,6 @@ on first use, and the schema comes from the Alembic migrations
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy import event
@@ -103,6 +101,3 @@ class Database:
 
 db = Database()
 
-
-def utcnow_naive() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
