@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from question_bank.blueprint import Blueprint
-from question_bank.drawing import DrawError, Form, draw_form
+from question_bank.drawing import DrawError, Form, Slot, draw_form
 from question_bank.items import Item
 from question_bank.scoring import ScoreReport, score_form
 
@@ -136,7 +136,10 @@ def _validate(attempt: Attempt, kind: str, payload: Any, client_time: Any) -> di
             raise ServiceError(_("The flag must be true or false."), "bad_flag", status=422)
         return {"slot": slot_no, "flagged": payload["flagged"]}
     selected, how = payload.get("selected"), payload.get("input")
-    slot = form_of(attempt).slot(slot_no)
+    # Only this slot of the frozen form is needed: no need to rebuild the whole form on every save.
+    slot = Slot.from_dict(attempt.form["slots"][slot_no - 1])
+    if slot.index != slot_no:  # forms are drawn in index order; this only guards the assumption
+        slot = form_of(attempt).slot(slot_no)
     if (not isinstance(selected, list) or not all(isinstance(s, str) for s in selected)
             or len(set(selected)) != len(selected) or not set(selected) <= set(slot.option_order)):
         raise ServiceError(_("The selected options do not belong to this question."), "bad_selection", status=422)
