@@ -121,10 +121,11 @@ def _install_request_hooks(app: Flask) -> None:
     @app.after_request
     def _commit_and_secure(response):
         # One commit per request (design: services flush, the request commits).
-        # Refusals (4xx) roll back unless the view asked to keep what it logged.
+        # Refusals roll back (a 4xx answer, or a ServiceError caught by a view
+        # that redirects) unless the view asked to keep what it logged.
         session = g.get("db_session")
         if session is not None:
-            if response.status_code < 400 or g.get("commit_on_error"):
+            if (response.status_code < 400 and not g.get("refused")) or g.get("commit_on_error"):
                 session.commit()
             else:
                 session.rollback()

@@ -3,7 +3,7 @@ the exam shell, the result with protocol and appeal."""
 from __future__ import annotations
 
 
-from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from examserver import clock
@@ -46,8 +46,7 @@ def code():
     try:
         terminal = enrolled_terminal()
         participant = code_login.login_with_code(terminal, request.form.get("code", "")[:64])
-    except ServiceError as exc:
-        g.commit_on_error = True  # keep the failure count, lock and audit
+    except ServiceError as exc:  # failure counts, lock and audit are kept (keep=True refusals)
         flash(exc.message, "error")
         return redirect(url_for("kiosk.index"), 303)
     session.pop("kiosk_result", None)

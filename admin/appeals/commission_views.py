@@ -44,7 +44,6 @@ def commission_list():
         except ValueError:
             flash(_("Malformed form data."), "error")
         except ServiceError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
         else:
             flash(_("The commission is set up."), "success")
@@ -73,7 +72,6 @@ def commission_member(commission_id: int):
         else:
             commissions.add_member(commission, user, actor())
     except ServiceError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
     else:
         flash(_("The commission is updated."), "success")

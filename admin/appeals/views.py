@@ -157,7 +157,6 @@ def decide(appeal_id: int):
     except ValueError:
         flash(_("Malformed form data."), "error")
     except ServiceError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
     else:
         flash(_("The decision is recorded. Each member present now confirms it with their password."), "success")
@@ -177,10 +176,7 @@ def sign(appeal_id: int):
         return redirect(url_for(".review", appeal_id=appeal.id) + "#signing")
     try:
         protocol = appeal_decisions.sign(appeal, member, request.form.get("password", ""), actor())
-    except ServiceError as exc:
-        if exc.code != "wrong_password":
-            db.session.rollback()
-        # else the redirect commits the refusal's audit entry and rate count
+    except ServiceError as exc:  # a wrong password keeps its audit entry and rate count (keep=True)
         flash(exc.message, "error")
     else:
         flash(_("Signed by %(name)s.", name=member.full_name), "success")

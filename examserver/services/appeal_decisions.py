@@ -231,7 +231,8 @@ def sign(appeal: Appeal, user: User, password: str, actor: audit.Actor):
     if key is None:
         ratelimit.hit("member-sign", user.username)
         audit.record("appeal.sign_refused", appeal, actor=actor, centre_id=commission.centre_id, member=user.username)
-        raise Forbidden(_("Wrong password for %(name)s: not signed.", name=user.full_name), "wrong_password")
+        raise Forbidden(_("Wrong password for %(name)s: not signed.", name=user.full_name), "wrong_password",
+                        keep=True)
     import base64
 
     from cryptography.hazmat.primitives import serialization

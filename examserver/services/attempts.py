@@ -210,7 +210,8 @@ def _check_open(attempt: Attempt) -> None:
         audit.record("attempt.late_event", attempt, actor=audit.Actor.system(),
                      centre_id=attempt.session.centre_id, late_by_seconds=int((now - attempt.deadline_at).total_seconds()))
         finish_attempt(attempt, FinishReason.DEADLINE)
-        raise Conflict(_("Time is up; this answer arrived after the deadline and was not accepted."), "deadline")
+        raise Conflict(_("Time is up; this answer arrived after the deadline and was not accepted."), "deadline",
+                       keep=True)
 
 
 def score_attempt(attempt: Attempt, neutralised: dict[int, str] | None = None) -> ScoreReport:

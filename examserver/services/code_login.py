@@ -36,7 +36,7 @@ def login_with_code(terminal: Terminal, raw_code: str) -> Participant:
     terminal (or three times as many in the session) locks the terminal until a
     proctor unlocks it. A code whose attempt runs on another terminal is
     refused and audited (invariant 6). The caller keeps what this logged even
-    when it refuses (``g.commit_on_error``).
+    when it refuses (the refusals are raised with ``keep=True``).
     """
     if terminal.state == TerminalState.LOCKED:
         raise Forbidden(_("This terminal is locked. Please call the proctor."), "terminal_locked")
@@ -57,8 +57,8 @@ def login_with_code(terminal: Terminal, raw_code: str) -> Participant:
                 or ratelimit.count("code-session", session_key, window) >= 3 * limit):
             terminals.lock(terminal)
             raise Forbidden(_("Too many wrong codes. This terminal is locked; please call the proctor."),
-                            "terminal_locked")
-        raise ServiceError(_("This code is not valid. Check it and type it again."), "wrong_code")
+                            "terminal_locked", keep=True)
+        raise ServiceError(_("This code is not valid. Check it and type it again."), "wrong_code", keep=True)
     if participant.session.state != SessionState.OPEN:
         raise ServiceError(_("The exam session is not open. Please wait for the proctor."), "session_not_open")
     existing = attempt_of(participant)
@@ -67,7 +67,8 @@ def login_with_code(terminal: Terminal, raw_code: str) -> Participant:
     if existing is not None and existing.terminal_id != terminal.id:
         audit.record("attempt.other_terminal_refused", existing, actor=actor,
                      centre_id=terminal.centre_id, attempt_terminal=existing.terminal_id)
-        raise Forbidden(_("This code is in use on another terminal. Please call the proctor."), "other_terminal")
+        raise Forbidden(_("This code is in use on another terminal. Please call the proctor."), "other_terminal",
+                        keep=True)
     if existing is not None and existing.state == AttemptState.FINISHED:
         raise Conflict(_("The test for this code is already finished."), "already_finished")
     ratelimit.reset("code-terminal", str(terminal.id))
