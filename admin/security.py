@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from examserver.db import db
 from examserver.extensions import login_manager
 from examserver.models import Role, User
-from examserver.services.audit import Actor
+from examserver.core.audit import Actor
 
 
 class LoginUser:

@@ -52,8 +52,10 @@ def prepare(folder: str, terminals: int, database: str | None) -> list[tuple[str
     from examserver.demo import load_demo
     from examserver.migrate import upgrade
     from examserver.models import ExamSession, Position, Room
-    from examserver.services import audit, codes, registration
-    from examserver.services import terminals as terminal_service
+    from examserver.core import audit
+    from examserver.exam import codes
+    from examserver.registration import participants as registration
+    from examserver.exam import terminals as terminal_service
 
     app = create_app({"MODE": "demo", "INSTANCE_PATH": folder, **({"DATABASE_URL": database} if database else {})})
     upgrade(app)

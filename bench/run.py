@@ -49,7 +49,10 @@ def main() -> None:
     from examserver.demo import load_demo
     from examserver.migrate import upgrade
     from examserver.models import Participant, Position
-    from examserver.services import attempts, audit, registration, terminals
+    from examserver.exam import attempts
+    from examserver.core import audit
+    from examserver.registration import participants as registration
+    from examserver.exam import terminals
     from examserver.models import FinishReason, Room
 
     folder = tempfile.mkdtemp(prefix="examserver-bench-")

@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from .clock import SystemClock
-from .config import ConfigError, load_config, resolve_secret_key
-from .db import db, default_sqlite_url
-from .extensions import babel, csrf, login_manager
-from .i18n import LANGUAGE_NAMES, LANGUAGES, select_locale
+from examserver.clock import SystemClock
+from examserver.config import ConfigError, load_config, resolve_secret_key
+from examserver.db import db, default_sqlite_url
+from examserver.extensions import babel, csrf, login_manager
+from examserver.i18n import LANGUAGE_NAMES, LANGUAGES, select_locale
 
 # Feature packages that provide a Flask blueprint ``bp``. They are imported by
 # name here so that examserver never imports them statically (design layers).
@@ -143,6 +143,6 @@ def _install_request_hooks(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from .cli import register_commands
+    from examserver.cli import register_commands
 
     register_commands(app)

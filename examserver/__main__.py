@@ -1,4 +1,4 @@
 """``python -m examserver`` is the ``examserver`` command."""
-from .cli import main
+from examserver.cli import main
 
 main()

@@ -12,12 +12,12 @@ from typing import Callable
 
 import sqlalchemy as sa
 
-from . import clock
-from .db import db
-from .models import Centre, ExamSession, Position, Role, Room, User
-from .services import audit
-from .services.accounts import create_user
-from .services.bank import import_bank, import_blueprints
+from examserver import clock
+from examserver.db import db
+from examserver.models import Centre, ExamSession, Position, Role, Room, User
+from examserver.core import audit
+from examserver.core.accounts import create_user
+from examserver.bank.store import import_bank, import_blueprints
 
 SAMPLES = Path(__file__).resolve().parent.parent / "question_bank" / "samples"
 DEMO_BANK = SAMPLES / "demo"
@@ -70,8 +70,8 @@ def load_demo(progress: Callable[[str], Callable[[int, int], None]] | None = Non
 
 def _demo_commission(centre: Centre, actor: audit.Actor) -> None:
     """The centre's technical commission: the chair and both demo members."""
-    from .models import Commission
-    from .services import commissions
+    from examserver.models import Commission
+    from examserver.appeals import commissions
 
     if db.session.scalar(sa.select(Commission.id).where(Commission.centre_id == centre.id)) is not None:
         return
@@ -83,8 +83,9 @@ def _demo_commission(centre: Centre, actor: audit.Actor) -> None:
 
 def _demo_session(centre: Centre, room: Room, actor: audit.Actor):
     """An open session today with admitted participants and fresh codes."""
-    from .services import codes as code_service
-    from .services import registration, sessions
+    from examserver.exam import codes as code_service
+    from examserver.registration import participants as registration
+    from examserver.registration import sessions
 
     proctor = db.session.scalar(sa.select(User).where(User.username == "proctor"))
     now = clock.now()
@@ -106,7 +107,7 @@ def _demo_session(centre: Centre, room: Room, actor: audit.Actor):
 
 
 def _summary(session: ExamSession, issued, base: str) -> str:
-    from .services.codes import format_code
+    from examserver.exam.codes import format_code
 
     lines = [
         "",

@@ -16,6 +16,6 @@ errorlog = "-"
 
 def post_worker_init(worker):
     """Start this worker's deadline sweep thread (services/sweep)."""
-    from examserver.services.sweep import start_background_sweep
+    from examserver.exam.sweep import start_background_sweep
 
     start_background_sweep(worker.wsgi)

@@ -20,7 +20,7 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(app: Flask, revision: str = "heads") -> None:
     """Bring the app's database to ``revision`` (default: every head)."""
-    from .db import db
+    from examserver.db import db
 
     config = alembic_config(app.config["DATABASE_URL"])
     with db.engine_for(app).begin() as connection:
@@ -29,7 +29,7 @@ def upgrade(app: Flask, revision: str = "heads") -> None:
 
 
 def current_revisions(app: Flask) -> tuple[str, ...]:
-    from .db import db
+    from examserver.db import db
 
     with db.engine_for(app).connect() as connection:
         return MigrationContext.configure(connection).get_current_heads()

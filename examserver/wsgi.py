@@ -1,4 +1,4 @@
 """WSGI entry point for gunicorn: ``examserver.wsgi:app``."""
-from . import create_app
+from examserver import create_app
 
 app = create_app()

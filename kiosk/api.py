@@ -14,8 +14,9 @@ from flask_wtf.csrf import CSRFError
 
 from examserver import clock
 from examserver.models import Attempt, AttemptState, FinishReason
-from examserver.services import attempts, journal
-from examserver.services.errors import ServiceError
+from examserver.exam import attempts
+from examserver.exam import journal
+from examserver.core.errors import ServiceError
 from question_bank.scoring import present_item
 
 from . import bp

@@ -14,8 +14,10 @@ from flask_babel import refresh
 from examserver import clock
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, Participant, Terminal, TerminalState
-from examserver.services import attempts, audit, terminals
-from examserver.services.errors import ServiceError
+from examserver.exam import attempts
+from examserver.core import audit
+from examserver.exam import terminals
+from examserver.core.errors import ServiceError
 
 COOKIE = "exam_terminal"
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600

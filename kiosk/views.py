@@ -8,9 +8,14 @@ from flask_babel import gettext as _
 
 from examserver import clock
 from examserver.models import TerminalState
-from examserver.services import appeals, attempts, audit, code_login, protocols, terminals
-from examserver.services.bank import latest_blueprint
-from examserver.services.errors import ServiceError
+from examserver.appeals import filing as appeals
+from examserver.exam import attempts
+from examserver.core import audit
+from examserver.exam import code_login
+from examserver.protocols import issuing as protocols
+from examserver.exam import terminals
+from examserver.bank.store import latest_blueprint
+from examserver.core.errors import ServiceError
 
 from . import bp
 from .context import (active_attempt, current_terminal, enrolled_terminal, pending_participant, result_attempt,

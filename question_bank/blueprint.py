@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .canonical import digest_of, freeze
@@ -167,21 +166,3 @@ def check_fill(blueprint: Blueprint, items: Iterable[Item]) -> list[str]:
             out.append(f"topic {topic}: needs {need}, has {got} approved items "
                        f"(short by {need - got})")
     return out
-
-
-def load_blueprints(path: str | Path, known_topics: Iterable[str] | None = None) -> list[Blueprint]:
-    """Load blueprint file(s); raise BankError listing every problem.
-
-    When ``known_topics`` (topic codes) is given, quotas must use only those.
-    """
-    from .blueprint_files import load_blueprints as _load
-    return _load(path, known_topics)
-
-
-def load_positions(path: str | Path, known_blueprints: Iterable[str] | None = None) -> list[Position]:
-    """Load position file(s); raise BankError listing every problem.
-
-    When ``known_blueprints`` (codes) is given, positions must point at one of them.
-    """
-    from .blueprint_files import load_positions as _load
-    return _load(path, known_blueprints)

@@ -8,8 +8,9 @@ from datetime import date
 from examserver import clock
 from examserver.db import db
 from examserver.models import Centre, ExamSession, Participant, Room, SessionState
-from examserver.services import codes, registration
-from examserver.services.audit import Actor
+from examserver.exam import codes
+from examserver.registration import participants as registration
+from examserver.core.audit import Actor
 
 
 def make_centre(code: str = "BISH", ky: str = "Бишкек борбору", ru: str = "Бишкекский центр") -> Centre:

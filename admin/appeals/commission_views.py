@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 
 from examserver.db import db
 from examserver.models import Centre, Commission, ExamSession, Role, User
-from examserver.services import commissions
-from examserver.services.errors import ServiceError
+from examserver.appeals import commissions
+from examserver.core.errors import ServiceError
 
 from ..security import actor, current_db_user, require_centre, role_required
 from . import bp

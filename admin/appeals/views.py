@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from examserver import clock
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, Commission, ExamSession, Role, User
-from examserver.services import (appeal_decisions, appeal_protocols, appeals, commissions, protocols,
-                                 replay as replay_service)
-from examserver.services.errors import ServiceError
+from examserver.appeals import commissions, decisions as appeal_decisions, filing as appeals
+from examserver.appeals import protocols as appeal_protocols, replay as replay_service
+from examserver.protocols import issuing as protocols
+from examserver.core.errors import ServiceError
 
 from ..security import actor, current_db_user, require_centre, role_required
 from . import bp

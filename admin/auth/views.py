@@ -8,8 +8,10 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from examserver.services import accounts, audit
-from examserver.services.errors import ServiceError
+from examserver.core import accounts
+
+from examserver.core import audit
+from examserver.core.errors import ServiceError
 
 from ..security import LoginUser
 from . import bp

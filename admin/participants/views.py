@@ -9,9 +9,11 @@ from flask_babel import get_locale
 from examserver import clock
 from examserver.db import db
 from examserver.models import AccessCode, Admission, Attempt, Participant, Position
-from examserver.services import codes, registration, slips
-from examserver.services import sessions as session_service
-from examserver.services.errors import NotFound, ServiceError
+from examserver.exam import codes
+from examserver.registration import participants as registration
+from examserver.registration import slips
+from examserver.registration import sessions as session_service
+from examserver.core.errors import NotFound, ServiceError
 
 from ..security import STAFF, actor, current_db_user, role_required
 from . import bp

@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from examserver.db import db
 from examserver.models import Attempt, Protocol, ProtocolKind, Role
-from examserver.services import protocols
-from examserver.services.protocol_texts import pick, when
+from examserver.protocols import issuing as protocols
+from examserver.protocols.texts import pick, when
 
 from ..security import role_required, visible_or_404
 from . import bp

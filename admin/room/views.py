@@ -10,9 +10,12 @@ from flask_babel import gettext as _
 
 from examserver.db import db
 from examserver.models import Attempt, Participant, Terminal, TerminalState
-from examserver.services import live, registration, terminals, timer
-from examserver.services import sessions as session_service
-from examserver.services.errors import NotFound, ServiceError
+from examserver.registration import live
+from examserver.registration import participants as registration
+from examserver.exam import terminals
+from examserver.exam import timer
+from examserver.registration import sessions as session_service
+from examserver.core.errors import NotFound, ServiceError
 
 from ..security import STAFF, actor, current_db_user, json_error, role_required
 from . import bp

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from examserver import clock
 from examserver.db import db
 from examserver.models import AccessCode, Attempt, Participant, Room
-from examserver.services import sessions as session_service
-from examserver.services.errors import NotFound, ServiceError
+from examserver.registration import sessions as session_service
+from examserver.core.errors import NotFound, ServiceError
 
 from ..security import STAFF, actor, current_db_user, role_required
 from . import bp

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from examserver import clock
 from examserver.db import db
 from examserver.models import Role, Room, Terminal, TerminalState
-from examserver.services import sessions as session_service
-from examserver.services import terminals
-from examserver.services.errors import ServiceError
+from examserver.registration import sessions as session_service
+from examserver.exam import terminals
+from examserver.core.errors import ServiceError
 
 from ..security import STAFF, actor, current_db_user, role_required, visible_or_404
 from . import bp

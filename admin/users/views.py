@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 
 from examserver.db import db
 from examserver.models import Centre, Role, User
-from examserver.services import accounts, centres
-from examserver.services.errors import ServiceError
+from examserver.core import accounts
+from examserver.core import centres
+from examserver.core.errors import ServiceError
 
 from ..security import actor, role_required
 from . import bp

@@ -5,7 +5,7 @@ from flask import flash, render_template, request
 from flask_babel import gettext as _
 
 from examserver.models import Role
-from examserver.services.verify import trusted_keys, verify_bytes
+from examserver.protocols.verify import trusted_keys, verify_bytes
 
 from ..security import role_required
 from . import bp

@@ -1,8 +1,8 @@
 """All models; importing this package registers every table on ``Base.metadata``."""
-from .base import Base, UTCDateTime  # noqa: F401
-from .org import Centre, Role, Room, User  # noqa: F401
-from .bank import BankItem, ExamBlueprint, Position, Topic  # noqa: F401
-from .sessions import (  # noqa: F401
+from examserver.models.base import Base, UTCDateTime  # noqa: F401
+from examserver.models.org import Centre, Role, Room, User  # noqa: F401
+from examserver.models.bank import BankItem, ExamBlueprint, Position, Topic  # noqa: F401
+from examserver.models.sessions import (  # noqa: F401
     AccessCode,
     Admission,
     ExamSession,
@@ -11,7 +11,7 @@ from .sessions import (  # noqa: F401
     Terminal,
     TerminalState,
 )
-from .attempts import (  # noqa: F401
+from examserver.models.attempts import (  # noqa: F401
     AdjustmentKind,
     Attempt,
     AttemptState,
@@ -19,7 +19,7 @@ from .attempts import (  # noqa: F401
     JournalEvent,
     TimeAdjustment,
 )
-from .records import (  # noqa: F401
+from examserver.models.records import (  # noqa: F401
     Appeal,
     AppealDecision,
     AppealSignature,

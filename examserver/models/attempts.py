@@ -8,9 +8,9 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, enum_column
-from .bank import ExamBlueprint
-from .sessions import ExamSession, Participant, Terminal
+from examserver.models.base import Base, enum_column
+from examserver.models.bank import ExamBlueprint
+from examserver.models.sessions import ExamSession, Participant, Terminal
 
 
 class AttemptState(str, enum.Enum):

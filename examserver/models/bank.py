@@ -7,7 +7,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from examserver.models.base import Base
 
 
 class Topic(Base):

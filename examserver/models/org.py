@@ -8,7 +8,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, enum_column
+from examserver.models.base import Base, enum_column
 
 
 class Role(str, enum.Enum):

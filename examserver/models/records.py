@@ -8,8 +8,8 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, enum_column
-from .org import User
+from examserver.models.base import Base, enum_column
+from examserver.models.org import User
 
 
 class ProtocolKind(str, enum.Enum):

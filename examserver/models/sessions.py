@@ -8,9 +8,9 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, enum_column
-from .bank import Position
-from .org import Centre, Room
+from examserver.models.base import Base, enum_column
+from examserver.models.bank import Position
+from examserver.models.org import Centre, Room
 
 
 class SessionState(str, enum.Enum):

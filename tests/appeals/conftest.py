@@ -13,8 +13,9 @@ from examserver import clock as clock_mod
 from examserver.db import db
 from examserver.models import (Admission, Attempt, FinishReason, Participant, Position, Role, Terminal,
                                TerminalState)
-from examserver.services import accounts, attempts
-from examserver.services.audit import Actor
+from examserver.core import accounts
+from examserver.exam import attempts
+from examserver.core.audit import Actor
 from tests.factories import make_centre, make_open_session, make_room
 
 PASSWORD = "correct horse battery"

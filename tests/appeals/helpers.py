@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from examserver.db import db
 from examserver.models import Centre, Commission, User
-from examserver.services import commissions
-from examserver.services.audit import Actor
+from examserver.appeals import commissions
+from examserver.core.audit import Actor
 
 
 def user(world, name: str) -> User:

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import Appeal, AuditEntry, JournalEvent, User
-from examserver.services import appeals, journal
-from examserver.services.audit import Actor
-from examserver.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from examserver.appeals import filing as appeals
+from examserver.exam import journal
+from examserver.core.audit import Actor
+from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
 
 from .conftest import take_test
 
@@ -57,7 +58,7 @@ def test_one_appeal_per_attempt_and_numbers_increase(aworld, ctx, terminal_actor
 
 def test_unfinished_attempt_refused(aworld, ctx, terminal_actor):
     from examserver.models import Terminal
-    from examserver.services import attempts
+    from examserver.exam import attempts
 
     from .conftest import add_participant
 

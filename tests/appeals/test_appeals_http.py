@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import Appeal, JournalEvent
-from examserver.services.verify import trusted_keys, verify_bytes
+from examserver.protocols.verify import trusted_keys, verify_bytes
 
 from .conftest import PASSWORD, take_test
 from .helpers import make_commission

@@ -5,9 +5,9 @@ import pytest
 
 from examserver.db import db
 from examserver.models import Centre, ExamSession
-from examserver.services import commissions
-from examserver.services.audit import Actor
-from examserver.services.errors import Conflict, ServiceError
+from examserver.appeals import commissions
+from examserver.core.audit import Actor
+from examserver.core.errors import Conflict, ServiceError
 
 from .conftest import MEMBERS
 from .helpers import make_commission, user
@@ -54,7 +54,7 @@ def test_proctor_member_is_flagged_and_session_commission_preferred(aworld, ctx)
 
     proctor = user(aworld, "proctor")
     proctor.role = Role.MEMBER
-    from examserver.services.member_keys import provision_member_key
+    from examserver.appeals.member_keys import provision_member_key
 
     provision_member_key(proctor, "whatever-password")
     own = commissions.create_commission(db.session.get(Centre, aworld.centre), "Сессия комиссиясы",

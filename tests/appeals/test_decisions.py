@@ -8,11 +8,15 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import (AppealSignature, AppealState, JournalEvent, Protocol, ProtocolKind)
-from examserver.services import appeal_decisions, appeals, protocols, replay, signing
-from examserver.services.appeal_protocols import appeal_protocol
-from examserver.services.appeal_records import check_appeal_record
-from examserver.services.audit import Actor
-from examserver.services.errors import Conflict, Forbidden
+from examserver.appeals import decisions as appeal_decisions
+from examserver.appeals import filing as appeals
+from examserver.protocols import issuing as protocols
+from examserver.appeals import replay
+from examserver.protocols import signing
+from examserver.appeals.protocols import appeal_protocol
+from examserver.appeals.records import check_appeal_record
+from examserver.core.audit import Actor
+from examserver.core.errors import Conflict, Forbidden
 
 from .conftest import PASSWORD, take_test
 from .helpers import make_commission, user
@@ -161,7 +165,7 @@ def test_decision_frozen_once_signed_and_only_chair_decides(aworld, filed):
 
 
 def test_appeal_protocol_pdf_and_json_verify(aworld, filed):
-    from examserver.services.verify import trusted_keys, verify_bytes
+    from examserver.protocols.verify import trusted_keys, verify_bytes
 
     _, appeal = filed
     _decide(aworld, appeal)
@@ -183,7 +187,7 @@ def test_appeal_protocol_pdf_and_json_verify(aworld, filed):
 def test_retest_grant_lifts_the_retake_cooldown(aworld, filed, clock):
     """A failed candidate normally waits a year; a signed, upheld appeal that
     grants a re-test lets them register again for the same group at once."""
-    from examserver.services import registration
+    from examserver.registration import participants as registration
 
     attempt, appeal = filed
     assert attempt.verdict == "does_not_meet"

@@ -14,9 +14,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from examserver.models import JournalEvent
-from examserver.services import journal
-from examserver.services.replay import replay_events
-from question_bank.blueprint import load_blueprints
+from examserver.exam import journal
+from examserver.appeals.replay import replay_events
+from question_bank.blueprint_files import load_blueprints
 from question_bank.drawing import draw_form
 from question_bank.formats import load_bank
 from question_bank.scoring import score_form

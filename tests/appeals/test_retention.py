@@ -5,8 +5,9 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import Appeal, AppealSignature, AuditEntry, Protocol, ProtocolKind
-from examserver.services import appeal_decisions, appeals
-from examserver.services.audit import Actor
+from examserver.appeals import decisions as appeal_decisions
+from examserver.appeals import filing as appeals
+from examserver.core.audit import Actor
 
 from .conftest import PASSWORD, take_test
 from .helpers import make_commission, user

@@ -9,9 +9,12 @@ import pytest
 
 from examserver.db import db
 from examserver.models import Room
-from examserver.services import accounts, codes, commissions, terminals
-from examserver.services.audit import Actor
-from examserver.services.verify import trusted_keys, verify_bytes
+from examserver.core import accounts
+from examserver.exam import codes
+from examserver.appeals import commissions
+from examserver.exam import terminals
+from examserver.core.audit import Actor
+from examserver.protocols.verify import trusted_keys, verify_bytes
 from tests.factories import make_admitted_candidate, make_centre, make_open_session, make_room
 
 pytestmark = pytest.mark.browser

@@ -14,8 +14,11 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import AuditEntry, Centre, Participant, Role, Room, Terminal, TerminalState
-from examserver.services import accounts, attempts, code_login, codes
-from examserver.services.attempts import form_of
+from examserver.core import accounts
+from examserver.exam import attempts
+from examserver.exam import code_login
+from examserver.exam import codes
+from examserver.exam.attempts import form_of
 
 PASSWORD = "correct horse battery"
 

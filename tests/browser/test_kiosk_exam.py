@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import Attempt, BankItem, Room
-from examserver.services import codes, terminals
-from examserver.services.audit import Actor
+from examserver.exam import codes
+from examserver.exam import terminals
+from examserver.core.audit import Actor
 from question_bank.blueprint import Blueprint
 from question_bank.drawing import Form
 from question_bank.items import Item

@@ -82,8 +82,8 @@ def demo_server(tmp_path):
 def _enrol(app, pairing: str) -> None:
     from examserver.db import db
     from examserver.models import Room
-    from examserver.services import terminals
-    from examserver.services.audit import Actor
+    from examserver.exam import terminals
+    from examserver.core.audit import Actor
 
     with app.app_context():
         room = db.session.scalar(sa.select(Room).order_by(Room.name))

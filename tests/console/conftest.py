@@ -7,7 +7,7 @@ import pytest
 
 from examserver.db import db
 from examserver.models import Centre, Role, Room
-from examserver.services import accounts
+from examserver.core import accounts
 
 PASSWORD = "correct horse battery"
 
@@ -69,8 +69,8 @@ def make_session(room_id: int, title: str = "Morning", state: str = "open") -> i
     from datetime import date
 
     from examserver import clock
-    from examserver.services import sessions
-    from examserver.services.audit import Actor
+    from examserver.registration import sessions
+    from examserver.core.audit import Actor
 
     room = db.session.get(Room, room_id)
     session = sessions.create_session(room, title, date(2026, 11, 23), clock.now(), 60, Actor.cli())
@@ -84,8 +84,8 @@ def add_participant(session_id: int, pin: str, surname: str = "Асанов", se
                     position: str = "TEST-POS-1") -> int:
     """Register (and admit) one participant through the service; returns its id."""
     from examserver.models import ExamSession
-    from examserver.services import registration
-    from examserver.services.audit import Actor
+    from examserver.registration import participants as registration
+    from examserver.core.audit import Actor
 
     session = db.session.get(ExamSession, session_id)
     participant = registration.register_participant(session, {
@@ -99,8 +99,8 @@ def add_participant(session_id: int, pin: str, surname: str = "Асанов", se
 
 def enrolled_terminal(room_id: int, seat: str = "1") -> int:
     """A terminal enrolled in ``room_id``; returns its id."""
-    from examserver.services import terminals
-    from examserver.services.audit import Actor
+    from examserver.exam import terminals
+    from examserver.core.audit import Actor
 
     terminal, _secret = terminals.register_pending("pytest")
     terminals.enrol(terminal.pairing_code, db.session.get(Room, room_id), seat, Actor.cli())
@@ -111,7 +111,7 @@ def enrolled_terminal(room_id: int, seat: str = "1") -> int:
 def start(participant_id: int, terminal_id: int) -> int:
     """Start the participant's attempt on the terminal (needs ``loaded_bank``); returns the attempt id."""
     from examserver.models import Participant, Terminal
-    from examserver.services import attempts
+    from examserver.exam import attempts
 
     attempt = attempts.start_attempt(db.session.get(Participant, participant_id),
                                      db.session.get(Terminal, terminal_id), "ky")

@@ -6,8 +6,8 @@ import re
 from examserver import create_app
 from examserver.db import db
 from examserver.models import AuditEntry, User
-from examserver.services import accounts
-from examserver.services.audit import Actor
+from examserver.core import accounts
+from examserver.core.audit import Actor
 
 from .conftest import PASSWORD
 

@@ -10,8 +10,9 @@ import pytest
 from examserver import clock as clock_module
 from examserver.db import db
 from examserver.models import AccessCode, Admission, Attempt, Participant
-from examserver.services import codes, registration
-from examserver.services.errors import ServiceError
+from examserver.exam import codes
+from examserver.registration import participants as registration
+from examserver.core.errors import ServiceError
 
 from .conftest import PIN1, PIN2, PIN3, add_participant, enrolled_terminal, make_session, start
 

@@ -8,7 +8,7 @@ import pytest
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, JournalEvent, SessionState, Terminal, TerminalState
 from examserver.models import ExamSession
-from examserver.services import terminals
+from examserver.exam import terminals
 
 from .conftest import PIN1, PIN2, add_participant, enrolled_terminal, make_session, start
 

@@ -8,9 +8,9 @@ import pytest
 from examserver import clock
 from examserver.db import db
 from examserver.models import AuditEntry, ExamSession, Room, SessionState
-from examserver.services import sessions
-from examserver.services.audit import Actor
-from examserver.services.errors import ServiceError
+from examserver.registration import sessions
+from examserver.core.audit import Actor
+from examserver.core.errors import ServiceError
 
 from .conftest import make_session
 

@@ -114,7 +114,7 @@ def test_draw_pool_is_the_latest_version_of_each_item(runner, app, test_bank_pat
     """A retired newer version takes the item out of the draw; an approved one replaces the old."""
     from question_bank.items import drawable_items
 
-    from examserver.services.bank import latest_items
+    from examserver.bank.store import latest_items
 
     assert runner.invoke(args=["bank", "import", str(test_bank_path)]).exit_code == 0
     data = yaml.safe_load((test_bank_path / "test-bank.yaml").read_text(encoding="utf-8"))

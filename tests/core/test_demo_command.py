@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import AccessCode, BankItem, Commission, ExamBlueprint, ExamSession, Position, SessionState, User
-from examserver.services import codes
+from examserver.exam import codes
 
 
 def test_demo_loads_banks_accounts_commission_and_an_open_session(runner, app):

@@ -1,7 +1,7 @@
 """The demo bank shipped in question_bank/samples: complete, valid, big enough."""
 from collections import Counter
 
-from question_bank.blueprint import load_blueprints, load_positions
+from question_bank.blueprint_files import load_blueprints, load_positions
 from question_bank.formats import load_bank
 
 from examserver.demo import DEMO_BANK, DEMO_BLUEPRINTS

@@ -4,8 +4,8 @@ from flask import flash, redirect
 
 from examserver.db import db
 from examserver.models import RateEvent
-from examserver.services import ratelimit
-from examserver.services.errors import ServiceError
+from examserver.core import ratelimit
+from examserver.core.errors import ServiceError
 
 
 def _rows(app) -> list[str]:

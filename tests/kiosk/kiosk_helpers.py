@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from examserver import clock as clock_mod
 from examserver.db import db
 from examserver.models import Admission, Participant, Position, Room, Terminal
-from examserver.services import codes, terminals
-from examserver.services.audit import Actor
+from examserver.exam import codes
+from examserver.exam import terminals
+from examserver.core.audit import Actor
 from tests.factories import make_centre, make_open_session, make_room
 
 

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import Attempt, AuditEntry, Terminal, TerminalState
-from examserver.services import attempts, journal
+from examserver.exam import attempts
+from examserver.exam import journal
 
 from kiosk.context import COOKIE
 
@@ -148,8 +149,8 @@ def test_started_attempt_may_continue_after_the_start_window(kclient, candidate,
 
 def test_participant_marked_absent_cannot_start(kclient, candidate, loaded_bank):
     from examserver.models import Participant
-    from examserver.services import registration
-    from examserver.services.audit import Actor
+    from examserver.registration import participants as registration
+    from examserver.core.audit import Actor
 
     pid, code = candidate
     with loaded_bank.app_context():

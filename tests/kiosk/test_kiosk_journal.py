@@ -9,7 +9,7 @@ from kiosk_helpers import answer, start_exam
 from examserver.canonical import canonical_bytes, sha256_hex
 from examserver.db import db
 from examserver.models import Attempt
-from examserver.services import journal
+from examserver.exam import journal
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from kiosk_helpers import enrol_terminal
 
 from examserver.db import db
 from examserver.models import AuditEntry, Room, Terminal, TerminalState
-from examserver.services import terminals
-from examserver.services.audit import Actor
+from examserver.exam import terminals
+from examserver.core.audit import Actor
 
 from kiosk.context import COOKIE
 

@@ -6,7 +6,7 @@ from kiosk_helpers import start_exam
 
 from examserver.db import db
 from examserver.models import Appeal, Attempt
-from examserver.services import protocols
+from examserver.protocols import issuing as protocols
 
 
 def _finish(kclient, candidate):

@@ -7,8 +7,9 @@ from kiosk_helpers import answer, start_exam
 
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, AuditEntry, FinishReason, Protocol
-from examserver.services import sweep, timer
-from examserver.services.audit import Actor
+from examserver.exam import sweep
+from examserver.exam import timer
+from examserver.core.audit import Actor
 
 DURATION = 30 * 60
 

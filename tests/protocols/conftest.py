@@ -15,7 +15,7 @@ from examserver.db import db
 from examserver.models import (AdjustmentKind, Admission, Attempt, AttemptState, Centre, ExamBlueprint,
                                ExamSession, FinishReason, Participant, Position, Role, Room, SessionState,
                                Terminal, TerminalState, TimeAdjustment, User)
-from examserver.services.bank import stored_items
+from examserver.bank.store import stored_items
 from question_bank.blueprint import Blueprint
 from question_bank.drawing import draw_form
 from question_bank.scoring import score_form

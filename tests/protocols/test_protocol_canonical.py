@@ -9,8 +9,9 @@ import pytest
 
 from examserver.canonical import canonical_bytes
 from examserver.models import ProtocolKind
-from examserver.services import protocols, signing
-from examserver.services import protocol_records
+from examserver.protocols import issuing as protocols
+from examserver.protocols import signing
+from examserver.protocols import records as protocol_records
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import stat
 
-from examserver.services import protocols
+from examserver.protocols import issuing as protocols
 
 
 def test_keys_generate_list_rotate_export(runner, app, tmp_path):
@@ -58,7 +58,7 @@ def test_verify_command_json_and_pdf(runner, finished_attempt, tmp_path, ctx):
 def test_verify_with_a_foreign_public_key_fails(runner, finished_attempt, tmp_path, ctx):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from examserver.services import signing
+    from examserver.protocols import signing
 
     proto = protocols.create_testing_protocol(finished_attempt)
     path = tmp_path / "p.json"

@@ -8,7 +8,8 @@ import pytest
 
 from examserver.db import db
 from examserver.models import Centre, Role
-from examserver.services import accounts, protocols
+from examserver.core import accounts
+from examserver.protocols import issuing as protocols
 
 PASSWORD = "correct horse battery"
 

@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from examserver.services import protocols, signing
+from examserver.protocols import issuing as protocols
+
+from examserver.protocols import signing
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocols.md"
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 import json
 
 from examserver.models import FinishReason, SessionState
-from examserver.services import attempts, journal, protocols, sweep
-from examserver.services.verify import trusted_keys, verify_bytes
+from examserver.exam import attempts
+from examserver.exam import journal
+from examserver.protocols import issuing as protocols
+from examserver.exam import sweep
+from examserver.protocols.verify import trusted_keys, verify_bytes
 from question_bank.drawing import Form
 
 from .conftest import KY_NAME, make_participant

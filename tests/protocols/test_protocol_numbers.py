@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import Attempt
-from examserver.services import protocols
+from examserver.protocols import issuing as protocols
 
 from .conftest import make_finished_attempt, make_participant
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import subprocess
 
-from examserver.services import protocols
+from examserver.protocols import issuing as protocols
 
 from .conftest import KY_NAME
 

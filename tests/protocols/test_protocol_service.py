@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import Admission, AttemptState, AuditEntry, Protocol, SessionState
-from examserver.services import protocols, signing
-from examserver.services.errors import Conflict
+from examserver.protocols import issuing as protocols
+from examserver.protocols import signing
+from examserver.core.errors import Conflict
 
 from .conftest import KY_NAME, make_finished_attempt, make_participant
 

@@ -5,8 +5,10 @@ import json
 
 import pytest
 
-from examserver.services import protocols, signing
-from examserver.services.verify import trusted_keys, verify_bytes
+from examserver.protocols import issuing as protocols
+
+from examserver.protocols import signing
+from examserver.protocols.verify import trusted_keys, verify_bytes
 
 
 def _flip(data: bytes, pos: int) -> bytes:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from question_bank.blueprint import (Blueprint, Threshold, check_fill, load_blueprints,
-                                     load_positions)
+from question_bank.blueprint import Blueprint, Threshold, check_fill
+from question_bank.blueprint_files import load_blueprints, load_positions
 from question_bank.errors import BankError
 from qb_factories import make_blueprint, make_item, make_pool
 

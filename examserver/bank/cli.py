@@ -1,0 +1,115 @@
+"""``examserver bank check|import|export`` and ``examserver blueprint import``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from question_bank.errors import BankError
+
+from examserver.core import audit
+from examserver.db import db
+from examserver.core.commands import progress_printer, transaction
+
+
+# --- bank -------------------------------------------------------------------
+@click.group("bank")
+def bank_group():
+    """Question banks: check, import, export."""
+
+
+@bank_group.command("check")
+@click.argument("path", type=click.Path(exists=True))
+@with_appcontext
+def bank_check(path: str):
+    """Validate a bank file or folder without importing it; list every problem."""
+    from examserver.bank.store import known_topics
+    from question_bank.formats import load_bank
+
+    try:
+        bank = load_bank(path, known_topics=_topics_if_db_ready())
+    except BankError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
+        sys.exit(1)
+    by_topic: dict[str, int] = {}
+    for item in bank.items:
+        by_topic[item.topic] = by_topic.get(item.topic, 0) + 1
+    click.echo(f"{path}: OK, {len(bank.items)} items in {len(by_topic)} topics")
+    for code in sorted(by_topic):
+        click.echo(f"  {code}: {by_topic[code]}")
+    _ = known_topics
+
+
+def _topics_if_db_ready():
+    """Topics from the database when it has a schema (bank check works without one)."""
+    from examserver.bank.store import known_topics
+
+    try:
+        return known_topics()
+    except Exception:  # no schema yet: check the files on their own
+        db.session.rollback()
+        return None
+
+
+@bank_group.command("import")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--dry-run", is_flag=True, help="Validate and report, write nothing.")
+@with_appcontext
+def bank_import(path: str, dry_run: bool):
+    """Import a bank file or folder, all-or-nothing."""
+    from examserver.bank.store import import_bank
+
+    with transaction():
+        summary = import_bank(path, audit.Actor.cli(), progress=progress_printer("items"), dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+    click.echo(f"topics added: {summary.topics_added}; items added: {summary.items_added}; "
+               f"status changed: {summary.items_status_changed}; "
+               f"unchanged: {summary.items_unchanged}{' (dry run)' if dry_run else ''}")
+
+
+@bank_group.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.option("--topic", multiple=True, help="Only these topics.")
+@with_appcontext
+def bank_export(output: str | None, topic: tuple[str, ...]):
+    """Export stored topics and items in the native YAML format."""
+    from question_bank.formats import dump_bank
+    from question_bank.items import Bank
+
+    from examserver.bank.store import known_topics, stored_items
+
+    topics = known_topics()
+    items = [i for i in stored_items() if not topic or i.topic in topic]
+    text = dump_bank(Bank(meta=None, topics={c: t for c, t in topics.items() if not topic or c in topic}, items=items))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"{len(items)} items written to {output}", err=True)
+    else:
+        click.echo(text)
+
+
+# --- blueprint --------------------------------------------------------------
+@click.group("blueprint")
+def blueprint_group():
+    """Exam blueprints and positions."""
+
+
+@blueprint_group.command("import")
+@click.argument("path", type=click.Path(exists=True))
+@with_appcontext
+def blueprint_import(path: str):
+    """Import blueprint and positions files; refuse blueprints the bank cannot fill."""
+    from examserver.bank.store import import_blueprints
+
+    with transaction():
+        summary = import_blueprints(path, audit.Actor.cli())
+    click.echo(f"blueprints added: {summary.blueprints_added} (unchanged {summary.blueprints_unchanged}); "
+               f"positions added: {summary.positions_added}, updated: {summary.positions_updated}")
+
+
+COMMANDS = [bank_group, blueprint_group]

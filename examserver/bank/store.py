@@ -1,0 +1,238 @@
+"""Importing and exporting question banks, blueprints and positions.
+
+Every import is all-or-nothing: the files are parsed and validated in full by
+``question_bank``, then checked against what the database already holds
+(immutable item versions, known topics, fillable blueprints); only when no
+problem is left is anything written.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import sqlalchemy as sa
+import sqlalchemy.orm
+
+from question_bank.blueprint import Blueprint, check_fill
+from question_bank.blueprint_files import load_blueprints, load_positions
+from question_bank.errors import BankError, Problem
+from question_bank.formats import load_bank
+from question_bank.items import Bank, Item, Topic as BankTopic
+
+from examserver import clock
+from examserver.db import db
+from examserver.models import BankItem, ExamBlueprint, Position, Topic
+from examserver.core import audit
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    topics_added: int = 0
+    items_added: int = 0
+    items_unchanged: int = 0
+    items_status_changed: int = 0
+    blueprints_added: int = 0
+    blueprints_unchanged: int = 0
+    positions_added: int = 0
+    positions_updated: int = 0
+    messages: list[str] = field(default_factory=list)
+
+
+def known_topics() -> dict[str, BankTopic]:
+    """Topics in the database, as question_bank topics."""
+    return {
+        t.code: BankTopic(code=t.code, section=t.section, title=dict(t.title))
+        for t in db.session.scalars(sa.select(Topic))
+    }
+
+
+def stored_items() -> list[Item]:
+    """Every stored item version, of every status, as a question_bank Item.
+
+    All versions and statuses are returned on purpose: drawing and fill checks
+    use the latest version of each item and only if that one is approved, so a
+    retired v2 must not let an approved v1 back in.
+    """
+    return [Item.from_dict(payload) for payload in db.session.scalars(sa.select(BankItem.payload))]
+
+
+# Parsed items by the digest stored beside them. An (id, version) never changes
+# content and the digest covers the status too, so a digest always names the
+# same Item: this cache only saves JSON parsing (no mutable state in workers).
+_PARSED: dict[str, Item] = {}
+
+
+def _parsed(rows: list[tuple[int, str]]) -> list[Item]:
+    """Items for ``(row id, digest)`` pairs; payloads are read only for digests not parsed yet."""
+    missing = [row_id for row_id, digest in rows if digest not in _PARSED]
+    if missing:
+        for digest, payload in db.session.execute(
+                sa.select(BankItem.digest, BankItem.payload).where(BankItem.id.in_(missing))):
+            _PARSED[digest] = Item.from_dict(payload)
+    return [_PARSED[digest] for _row_id, digest in rows]
+
+
+def latest_items(topics: Iterable[str]) -> list[Item]:
+    """The latest version of every item whose latest version is in ``topics``.
+
+    The form draw runs at every exam start; reading only the blueprint's
+    topics, newest versions only, keeps a hall start cheap on a big bank.
+    """
+    newer = sa.orm.aliased(BankItem)
+    is_latest = ~sa.select(newer.id).where(newer.item_id == BankItem.item_id,
+                                            newer.version > BankItem.version).exists()
+    query = sa.select(BankItem.id, BankItem.digest).where(BankItem.topic_code.in_(sorted(set(topics))), is_latest)
+    return _parsed([tuple(row) for row in db.session.execute(query)])
+
+
+def items_for_refs(refs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Item]:
+    """The exact item versions ``refs`` name (a frozen form's items)."""
+    wanted = set(refs)
+    rows = [(row_id, digest) for row_id, item_id, version, digest in db.session.execute(
+        sa.select(BankItem.id, BankItem.item_id, BankItem.version, BankItem.digest)
+        .where(BankItem.item_id.in_(sorted({item_id for item_id, _v in wanted}))))
+        if (item_id, version) in wanted]
+    return {item.ref: item for item in _parsed(rows)}
+
+
+def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None = None, dry_run: bool = False) -> ImportSummary:
+    """Import a bank file or directory. Raises BankError listing every problem."""
+    bank: Bank = load_bank(path, known_topics=known_topics())
+    existing = {(row.item_id, row.version): row for row in db.session.scalars(sa.select(BankItem))}
+    problems: list[Problem] = []
+    for item in bank.items:
+        old = existing.get(item.ref)
+        # The status (draft/approved/retired) may change in place; the content may not.
+        if old is not None and Item.from_dict(old.payload).content_digest() != item.content_digest():
+            problems.append(Problem(str(path), None, item.id, "version",
+                                    f"version {item.version} is already imported with different content; "
+                                    f"an edited item needs a new version number"))
+    if problems:
+        raise BankError(problems)
+
+    summary = ImportSummary()
+    now = clock.now()
+    stored_topics = {code for code in db.session.scalars(sa.select(Topic.code))}
+    for topic in bank.topics.values():
+        if topic.code not in stored_topics:
+            summary.topics_added += 1
+            if not dry_run:
+                db.session.add(Topic(code=topic.code, section=topic.section, title=dict(topic.title)))
+    if not dry_run:
+        db.session.flush()
+    bank_id = bank.meta.id if bank.meta else ""
+    total = len(bank.items)
+    for index, item in enumerate(bank.items, 1):
+        old = existing.get(item.ref)
+        if old is not None and old.status != item.status:
+            summary.items_status_changed += 1
+            if not dry_run:
+                old.status, old.payload, old.digest = item.status, item.to_dict(), item.digest()
+        elif old is not None:
+            summary.items_unchanged += 1
+        else:
+            summary.items_added += 1
+            if not dry_run:
+                db.session.add(BankItem(
+                    item_id=item.id, version=item.version, topic_code=item.topic, status=item.status,
+                    bank_id=bank_id, payload=item.to_dict(), digest=item.digest(), imported_at=now,
+                ))
+        if progress and (index % 50 == 0 or index == total):
+            progress(index, total)
+    if not dry_run:
+        db.session.flush()
+        audit.record("bank.import", ("bank", bank_id), actor=actor, path=str(path),
+                     topics_added=summary.topics_added, items_added=summary.items_added,
+                     items_unchanged=summary.items_unchanged, items_status_changed=summary.items_status_changed)
+    return summary
+
+
+def check_blueprints(blueprints: Iterable[Blueprint], items: list[Item]) -> list[Problem]:
+    """Refuse blueprints the approved items cannot fill, naming the short topic."""
+    problems = []
+    for bp in blueprints:
+        for message in check_fill(bp, items):
+            problems.append(Problem(bp.code, None, None, "sections", message))
+    return problems
+
+
+def import_blueprints(path: str | Path, actor: audit.Actor, extra_items: list[Item] | None = None) -> ImportSummary:
+    """Import blueprint files (and positions files in the same set).
+
+    A file holding ``positions:`` is read as a positions file. Every blueprint is
+    checked against the approved items in the database.
+    """
+    blueprint_files, position_files = _split_blueprint_paths(Path(path))
+    blueprints = [bp for f in blueprint_files for bp in load_blueprints(f)]
+    positions = [p for f in position_files for p in load_positions(f)]
+    items = stored_items() + list(extra_items or [])
+    problems = check_blueprints(blueprints, items)
+    stored = {(b.code, b.version): b.digest for b in db.session.scalars(sa.select(ExamBlueprint))}
+    for bp in blueprints:
+        if stored.get((bp.code, bp.version)) not in (None, bp.digest()):
+            problems.append(Problem(bp.code, None, None, "version",
+                                    f"blueprint {bp.code} version {bp.version} already exists with different content"))
+    known_codes = {code for code, _v in stored} | {bp.code for bp in blueprints}
+    for position in positions:
+        if position.blueprint not in known_codes:
+            problems.append(Problem(position.code, None, None, "blueprint",
+                                    f"position {position.code}: unknown blueprint {position.blueprint}"))
+    if problems:
+        raise BankError(problems)
+
+    summary = ImportSummary()
+    now = clock.now()
+    for bp in blueprints:
+        if (bp.code, bp.version) in stored:
+            summary.blueprints_unchanged += 1
+            continue
+        db.session.add(ExamBlueprint(code=bp.code, version=bp.version, group_code=bp.group,
+                                     payload=bp.to_dict(), digest=bp.digest(), imported_at=now))
+        summary.blueprints_added += 1
+    existing_positions = {p.code: p for p in db.session.scalars(sa.select(Position))}
+    for position in positions:
+        row = existing_positions.get(position.code)
+        values = dict(title=dict(position.title), department=dict(position.department),
+                      group_code=position.group, blueprint_code=position.blueprint)
+        if row is None:
+            db.session.add(Position(code=position.code, updated_at=now, **values))
+            summary.positions_added += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = now
+            summary.positions_updated += 1
+    db.session.flush()
+    audit.record("blueprint.import", ("blueprint", ""), actor=actor, path=str(path),
+                 blueprints_added=summary.blueprints_added, positions_added=summary.positions_added,
+                 positions_updated=summary.positions_updated)
+    return summary
+
+
+def latest_blueprint(code: str) -> ExamBlueprint | None:
+    """The newest version of blueprint ``code``."""
+    return db.session.scalar(
+        sa.select(ExamBlueprint).where(ExamBlueprint.code == code).order_by(ExamBlueprint.version.desc()).limit(1)
+    )
+
+
+def _split_blueprint_paths(path: Path) -> tuple[list[Path], list[Path]]:
+    files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json")) if path.is_dir() else [path]
+    blueprint_files, position_files = [], []
+    for f in files:
+        head = f.read_text(encoding="utf-8", errors="replace")
+        if _has_top_key(head, "positions"):
+            position_files.append(f)
+        if _has_top_key(head, "blueprints"):
+            blueprint_files.append(f)
+    return blueprint_files, position_files
+
+
+def _has_top_key(text: str, key: str) -> bool:
+    return any(line.startswith(f"{key}:") or line.startswith(f'"{key}"') or f'"{key}":' in line[:40]
+               for line in text.splitlines())

@@ -1,0 +1,88 @@
+"""Kiosk terminals: pairing, enrolment, lookup by the terminal's secret cookie."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from examserver import clock
+from examserver.db import db
+from examserver.models import Room, Terminal, TerminalState
+from examserver.core import audit
+from examserver.core import ratelimit
+from examserver.core.errors import NotFound, ServiceError
+
+PAIRING_ALPHABET = "ACDEFGHJKMNPRTUVWXY34679"  # no look-alikes, easy to read aloud
+PAIRING_LENGTH = 6
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def register_pending(user_agent: str = "") -> tuple[Terminal, str]:
+    """A new browser at /kiosk: create a pending terminal with a pairing code.
+
+    Returns the terminal and its secret (to be set as the HttpOnly cookie).
+    """
+    secret = secrets.token_urlsafe(32)
+    pairing = "".join(secrets.choice(PAIRING_ALPHABET) for _ in range(PAIRING_LENGTH))
+    terminal = Terminal(secret_hash=_secret_hash(secret), pairing_code=pairing, state=TerminalState.PENDING,
+                        created_at=clock.now(), user_agent=user_agent[:300])
+    db.session.add(terminal)
+    db.session.flush()
+    return terminal, secret
+
+
+def by_secret(secret: str | None) -> Terminal | None:
+    """The terminal holding ``secret``, or None (unknown browser)."""
+    if not secret:
+        return None
+    return db.session.scalar(sa.select(Terminal).where(Terminal.secret_hash == _secret_hash(secret)))
+
+
+def enrol(pairing_code: str, room: Room, seat: str, actor: audit.Actor) -> Terminal:
+    """Confirm the pairing code shown on a kiosk and assign it to a room and seat."""
+    code = (pairing_code or "").strip().upper().replace(" ", "")
+    terminal = db.session.scalar(
+        sa.select(Terminal).where(Terminal.pairing_code == code, Terminal.state == TerminalState.PENDING)
+    )
+    if terminal is None:
+        raise NotFound(_("No terminal is waiting with pairing code %(code)s.", code=code), "pairing_unknown")
+    if actor.centre_id is not None and room.centre_id != actor.centre_id:
+        raise ServiceError(_("This room belongs to another testing centre."), "wrong_centre", status=403)
+    terminal.state = TerminalState.ENROLLED
+    terminal.pairing_code = None
+    terminal.centre_id = room.centre_id
+    terminal.room_id = room.id
+    terminal.seat = seat.strip()
+    terminal.enrolled_at = clock.now()
+    terminal.enrolled_by_id = actor.id
+    db.session.flush()
+    audit.record("terminal.enrol", terminal, actor=actor, centre_id=room.centre_id, room=room.name, seat=terminal.seat)
+    return terminal
+
+
+def revoke(terminal: Terminal, actor: audit.Actor, reason: str) -> None:
+    """Take a terminal out of service; its cookie stops working."""
+    terminal.state = TerminalState.REVOKED
+    audit.record("terminal.revoke", terminal, actor=actor, reason=reason, centre_id=terminal.centre_id)
+
+
+def lock(terminal: Terminal) -> None:
+    """Lock a terminal after too many wrong codes (a proctor unlocks it)."""
+    terminal.state = TerminalState.LOCKED
+    terminal.locked_at = clock.now()
+    audit.record("terminal.lock", terminal, actor=audit.Actor.for_terminal(terminal), centre_id=terminal.centre_id)
+
+
+def unlock(terminal: Terminal, actor: audit.Actor, reason: str) -> None:
+    """Unlock a terminal locked by wrong codes and forget its failures."""
+    if terminal.state != TerminalState.LOCKED:
+        raise ServiceError(_("The terminal is not locked."), "not_locked")
+    terminal.state = TerminalState.ENROLLED
+    terminal.locked_at = None
+    ratelimit.reset("code-terminal", str(terminal.id))
+    audit.record("terminal.unlock", terminal, actor=actor, reason=reason, centre_id=terminal.centre_id)

@@ -1,0 +1,280 @@
+"""Participant registration: one by one or from a CSV list, document-expertise
+admission, no-show marks, and the retake cooldown.
+
+A person is identified by the 14-digit personal number (ПИН): the first digit
+is 1 (female) or 2 (male), then the birth date as DDMMYYYY, then 5 digits.
+A person whose testing attempt ended with ``does_not_meet`` for a position
+group may not register again for that group until ``RETAKE_COOLDOWN_DAYS``
+have passed (seed 003 §28).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from examserver import clock
+from examserver.db import db
+from examserver.models import Admission, Attempt, ExamSession, Participant, Position, SessionState
+from examserver.core import audit
+from examserver.core.errors import Conflict, ServiceError
+
+PIN_RE = re.compile(r"^[12]\d{13}$")
+LANGUAGES = ("ky", "ru")
+FIELDS = ("surname", "name", "patronymic", "pin", "id_document", "position", "language", "competition", "seat")
+LIMITS = {"surname": 100, "name": 100, "patronymic": 100, "id_document": 64, "competition": 200, "seat": 16}
+
+
+def validate_pin(raw: str) -> str:
+    """The ПИН without spaces, or ServiceError(code "pin") saying what is wrong."""
+    pin = re.sub(r"\s", "", raw or "")
+    if not re.fullmatch(r"\d{14}", pin):
+        raise ServiceError(_("The personal number (PIN) must be exactly 14 digits."), "pin")
+    if not PIN_RE.match(pin):
+        raise ServiceError(_("The personal number (PIN) must start with 1 or 2."), "pin")
+    try:
+        date(int(pin[5:9]), int(pin[3:5]), int(pin[1:3]))
+    except ValueError:
+        raise ServiceError(_("The personal number (PIN) does not contain a valid birth date (DDMMYYYY)."), "pin")
+    return pin
+
+
+def retake_allowed_from(pin: str, group_code: str, now: datetime) -> datetime | None:
+    """When ``pin`` may retake ``group_code`` if a failed attempt is still within the cooldown, else None.
+
+    A failure whose technical appeal was upheld with a re-test grant (appeal
+    protocol signed) does not count: the commission gave the person a new sitting.
+    """
+    from examserver.models import Appeal, AppealDecision, AppealState
+
+    cooldown = timedelta(days=current_app.config["RETAKE_COOLDOWN_DAYS"])
+    failures = db.session.execute(
+        sa.select(Attempt.finished_at, Appeal.state, Appeal.decision, Appeal.decision_details)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .join(Position, Position.id == Participant.position_id)
+        .outerjoin(Appeal, Appeal.attempt_id == Attempt.id)
+        .where(Participant.pin == pin, Position.group_code == group_code, Attempt.verdict == "does_not_meet",
+               Attempt.finished_at.is_not(None))
+    ).all()
+    counted = [finished for finished, state, decision, details in failures
+               if not (state == AppealState.SIGNED and decision == AppealDecision.UPHELD
+                       and (details or {}).get("retest"))]
+    if not counted:
+        return None
+    allowed = max(counted) + cooldown
+    return allowed if allowed > now else None
+
+
+@dataclass
+class FieldProblem(Exception):
+    """A problem with one field of one participant (``line`` is set for CSV rows)."""
+
+    field: str
+    message: str
+    line: int | None = None
+
+
+class ImportRefused(ServiceError):
+    """A CSV list with problems: nothing was imported; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[FieldProblem]):
+        super().__init__(_("The list was not imported: %(n)s problem(s). Fix them and import it again.",
+                           n=len(problems)), "import_refused", status=422)
+        self.problems = problems
+
+
+def _clean(session: ExamSession, data: dict[str, str], positions: dict[str, Position]) -> tuple[dict, list[FieldProblem]]:
+    problems: list[FieldProblem] = []
+    values = {key: (data.get(key) or "").strip() for key in FIELDS}
+    for key in ("surname", "name", "id_document", "position"):
+        if not values[key]:
+            problems.append(FieldProblem(key, _("This field is required.")))
+    for key, limit in LIMITS.items():
+        if len(values[key]) > limit:
+            problems.append(FieldProblem(key, _("At most %(n)s characters.", n=limit)))
+    try:
+        values["pin"] = validate_pin(values["pin"])
+    except ServiceError as exc:
+        problems.append(FieldProblem("pin", exc.message))
+    values["language"] = (values["language"] or "ky").lower()
+    if values["language"] not in LANGUAGES:
+        problems.append(FieldProblem("language", _("The language must be ky or ru.")))
+    position = positions.get(values["position"])
+    if values["position"] and (position is None or not position.active):
+        problems.append(FieldProblem("position", _("Unknown position code %(code)s.", code=values["position"])))
+    values["position_obj"] = position
+    if position is not None and session.blueprint_codes and position.blueprint_code not in session.blueprint_codes:
+        problems.append(FieldProblem("position", _(
+            "This session does not offer the test %(test)s of position %(code)s (offered: %(offered)s).",
+            test=position.blueprint_code, code=position.code, offered=", ".join(session.blueprint_codes))))
+    if not any(p.field == "pin" for p in problems) and position is not None:
+        allowed = retake_allowed_from(values["pin"], position.group_code, clock.now())
+        if allowed is not None:
+            problems.append(FieldProblem("pin", _(
+                "This person did not reach the threshold for group %(group)s and may retake it from %(date)s.",
+                group=position.group_code, date=format_date(clock.to_local(allowed).date(), "long"))))
+    return values, problems
+
+
+def _positions() -> dict[str, Position]:
+    return {p.code: p for p in db.session.scalars(sa.select(Position))}
+
+
+def _check_session(session: ExamSession) -> None:
+    if session.state == SessionState.CLOSED:
+        raise Conflict(_("The session is closed."), "session_closed")
+
+
+def _existing_pins(session: ExamSession) -> set[str]:
+    return set(db.session.scalars(sa.select(Participant.pin).where(Participant.session_id == session.id)))
+
+
+def _make(session: ExamSession, values: dict) -> Participant:
+    participant = Participant(
+        session_id=session.id, surname=values["surname"], name=values["name"], patronymic=values["patronymic"],
+        pin=values["pin"], id_document=values["id_document"], position_id=values["position_obj"].id,
+        language=values["language"], competition=values["competition"], seat=values["seat"],
+        admission=Admission.PENDING, created_at=clock.now(),
+    )
+    db.session.add(participant)
+    return participant
+
+
+def register_participant(session: ExamSession, data: dict[str, str], actor: audit.Actor) -> Participant:
+    """Register one person. Raises ImportRefused (with every field problem) on bad data."""
+    _check_session(session)
+    values, problems = _clean(session, data, _positions())
+    if not problems and values["pin"] in _existing_pins(session):
+        problems.append(FieldProblem("pin", _("This person is already registered in this session.")))
+    if problems:
+        raise ImportRefused(problems)
+    participant = _make(session, values)
+    db.session.flush()
+    audit.record("participant.register", participant, actor=actor, centre_id=session.centre_id)
+    return participant
+
+
+def import_rows(session: ExamSession, rows: list[tuple[int, dict[str, str]]], actor: audit.Actor) -> list[Participant]:
+    """Register every row or none: ``rows`` are ``(line number, fields)``.
+
+    Raises ImportRefused listing every bad row by line and field.
+    """
+    _check_session(session)
+    if not rows:
+        raise ImportRefused([FieldProblem("", _("The list has no participants."))])
+    positions = _positions()
+    taken = _existing_pins(session)
+    seen: dict[str, int] = {}
+    problems: list[FieldProblem] = []
+    cleaned = []
+    for line, data in rows:
+        values, row_problems = _clean(session, data, positions)
+        pin = values["pin"]
+        if not any(p.field == "pin" for p in row_problems):
+            if pin in taken:
+                row_problems.append(FieldProblem("pin", _("This person is already registered in this session.")))
+            elif pin in seen:
+                row_problems.append(FieldProblem("pin", _("The same person is on line %(line)s too.", line=seen[pin])))
+            seen.setdefault(pin, line)
+        for problem in row_problems:
+            problem.line = line
+        problems.extend(row_problems)
+        cleaned.append(values)
+    if problems:
+        raise ImportRefused(problems)
+    participants = [_make(session, values) for values in cleaned]
+    db.session.flush()
+    audit.record("participant.import", session, actor=actor, centre_id=session.centre_id, count=len(participants))
+    return participants
+
+
+def set_admission(participant: Participant, admitted: bool, reason: str, actor: audit.Actor) -> None:
+    """Record the document-expertise outcome; "not admitted" needs a reason and revokes any code."""
+    reason = (reason or "").strip()
+    if not admitted and not reason:
+        raise ServiceError(_("Give the reason why the participant is not admitted."), "reason_required")
+    if db.session.scalar(sa.select(Attempt.id).where(Attempt.participant_id == participant.id)):
+        raise Conflict(_("The participant has already started the test."), "started")
+    participant.admission = Admission.ADMITTED if admitted else Admission.NOT_ADMITTED
+    participant.admission_reason = reason
+    if not admitted:
+        from examserver.models import AccessCode
+
+        db.session.execute(sa.update(AccessCode).where(AccessCode.participant_id == participant.id,
+                                                       AccessCode.revoked_at.is_(None)).values(revoked_at=clock.now()))
+    audit.record("participant.admission", participant, actor=actor, reason=reason,
+                 centre_id=participant.session.centre_id, admitted=admitted)
+
+
+def mark_no_show(participant: Participant, reason: str, actor: audit.Actor) -> None:
+    """Mark a participant who did not come; their code stops working."""
+    from examserver.models import AccessCode
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("A reason is required."), "reason_required")
+    if db.session.scalar(sa.select(Attempt.id).where(Attempt.participant_id == participant.id)):
+        raise Conflict(_("The participant has already started the test."), "started")
+    participant.no_show = True
+    db.session.execute(sa.update(AccessCode).where(AccessCode.participant_id == participant.id,
+                                                   AccessCode.revoked_at.is_(None)).values(revoked_at=clock.now()))
+    audit.record("participant.no_show", participant, actor=actor, reason=reason,
+                 centre_id=participant.session.centre_id)
+
+
+# --- CSV lists from the personnel services ---------------------------------------
+# Header names accepted for each field (English, Russian, Kyrgyz), compared in lower case.
+HEADER_ALIASES = {
+    "surname": ("surname", "фамилия", "фамилиясы"),
+    "name": ("name", "имя", "аты"),
+    "patronymic": ("patronymic", "отчество", "атасынын аты"),
+    "pin": ("pin", "пин", "инн", "персональный номер"),
+    "id_document": ("id_document", "document", "документ", "паспорт"),
+    "position": ("position", "должность", "кызмат орду"),
+    "language": ("language", "язык", "тил"),
+    "competition": ("competition", "конкурс"),
+    "seat": ("seat", "место", "орун"),
+}
+
+
+def decode_csv(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) if it decodes, else cp1251 (Excel on Russian Windows)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1251")
+
+
+def parse_csv(raw: bytes) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a participant list as ``(line number, fields)``; the delimiter is
+    ``;`` or ``,`` (whichever the header uses). Raises ImportRefused for a bad header."""
+    import csv
+    import io
+
+    text = decode_csv(raw)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportRefused([FieldProblem("", _("The file is empty."), 1)])
+    columns: dict[int, str] = {}
+    for index, title in enumerate(header):
+        key = next((k for k, names in HEADER_ALIASES.items() if title.strip().lower() in names), None)
+        if key:
+            columns[index] = key
+    missing = [k for k in ("surname", "name", "pin", "id_document", "position") if k not in columns.values()]
+    if missing:
+        raise ImportRefused([FieldProblem(k, _("The header has no column %(name)s.", name=k), 1) for k in missing])
+    rows = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        rows.append((reader.line_num, {key: row[i] if i < len(row) else "" for i, key in columns.items()}))
+    return rows
