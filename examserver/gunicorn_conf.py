@@ -11,11 +11,11 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 # The deadline sweep runs inside every worker on a timer; a database lock makes
-# sure only one of them works at a time (see services/sweep).
+# sure only one of them works at a time (see examserver/exam/sweep).
 
 
 def post_worker_init(worker):
-    """Start this worker's deadline sweep thread (services/sweep)."""
+    """Start this worker's deadline sweep thread (examserver/exam/sweep)."""
     from examserver.exam.sweep import start_background_sweep
 
     start_background_sweep(worker.wsgi)

@@ -43,7 +43,7 @@ class Attempt(Base):
     started_at: Mapped[datetime]
     duration_seconds: Mapped[int]
     # Denormalised: started_at + duration + extensions + completed pauses. Kept in
-    # step by services/timer so the sweep and the live view need no arithmetic in SQL.
+    # step by examserver/exam/timer so the sweep and the live view need no arithmetic in SQL.
     deadline_at: Mapped[datetime] = mapped_column(index=True)
     paused_at: Mapped[Optional[datetime]]
     finished_at: Mapped[Optional[datetime]]

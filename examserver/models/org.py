@@ -54,7 +54,7 @@ class User(Base):
     # version it was made with, so old sessions die everywhere at once.
     session_version: Mapped[int] = mapped_column(default=1)
     # Commission members sign appeal protocols with a personal Ed25519 key whose
-    # private half is encrypted under their password (see services/signing).
+    # private half is encrypted under their password (see examserver/appeals/member_keys).
     signing_public_key: Mapped[Optional[str]] = mapped_column(sa.String(128))
     signing_private_key_enc: Mapped[Optional[str]] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
