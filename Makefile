@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := chromium chromium-driver poppler-utils fonts-dejavu-core
 
-.PHONY: demo test install system-deps translations serve bench clean
+.PHONY: demo test install system-deps translations serve bench clean axe
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,16 @@ translations: $(STAMP)
 	  if ls $$d*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -f -d $$d >/dev/null; fi; \
 	done
 
-test: install system-deps
+# axe-core for the accessibility browser tests (tests/browser/test_console_axe.py),
+# pinned in tests/browser/axe/package-lock.json.
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/axe/package.json tests/browser/axe/package-lock.json
+	cd tests/browser/axe && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+axe: $(AXE)
+
+test: install system-deps axe
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # Starts on the embedded SQLite database in the instance folder with demo data.
