@@ -47,9 +47,12 @@ test: install system-deps axe
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # Starts on the embedded SQLite database in the instance folder with demo data.
+# The database is kept between runs (a new demo session is added each time);
+# `make demo RESET=1` deletes it first.
 DEMO_BIND ?= 127.0.0.1:8000
+RESET ?=
 demo: install system-deps
-	EXAM_MODE=demo $(BIN)/examserver demo --reset --url http://$(DEMO_BIND)
+	EXAM_MODE=demo $(BIN)/examserver demo $(if $(RESET),--reset) --url http://$(DEMO_BIND)
 	EXAM_MODE=demo $(BIN)/examserver serve --bind $(DEMO_BIND)
 
 bench: install system-deps

@@ -49,22 +49,34 @@ def db_current():
 
 # --- demo and serve -----------------------------------------------------------
 @click.command("demo")
-@click.option("--reset", is_flag=True, help="Delete the SQLite database first (demo mode only).")
+@click.option("--reset", is_flag=True, help="Delete the SQLite database first and start afresh.")
 @click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="Base URL to print.")
 @with_appcontext
 def demo_command(reset: bool, url: str):
-    """Load the demo: banks, blueprints, a centre, accounts and an open session."""
-    from examserver.demo import load_demo
-    from examserver.migrate import upgrade
+    """Load the demo: banks, blueprints, a centre, accounts and an open session.
 
+    Without ``--reset`` an existing database is kept (what was done in it
+    stays) and a new open session with fresh access codes is added; with
+    ``--reset`` the SQLite database is deleted first. Either way the command
+    says which it did and where the database is.
+    """
+    from examserver.demo import load_demo
+    from examserver.migrate import current_revisions, upgrade
+
+    database_url = current_app.config["DATABASE_URL"]
+    where = database_url.split("@")[-1]
     if reset:
-        database_url = current_app.config["DATABASE_URL"]
         if not database_url.startswith("sqlite:///"):
             raise click.UsageError("--reset only works on the SQLite database")
         db.dispose(current_app)
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(database_url[len("sqlite:///"):] + suffix)
+        click.echo(f"Database: {where} (deleted and created afresh: --reset).")
+    else:
+        existing = current_revisions(current_app)
+        click.echo(f"Database: {where} " + ("(kept: earlier data stays, a new demo session is added; "
+                                             "'make demo RESET=1' starts afresh)." if existing else "(new)."))
     upgrade(current_app, "heads")
     with transaction():
         info = load_demo(progress=progress_printer, base_url=url.rstrip("/"))

@@ -27,3 +27,22 @@ def test_demo_loads_banks_accounts_commission_and_an_open_session(runner, app):
         assert count(AccessCode) == 10
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0, again.output  # re-running adds a session, keeps the rest
+
+
+def test_demo_says_what_it_does_with_the_database_and_prints_the_given_urls(runner, app, backend):
+    """Without --reset the data is kept and the command says so; with --reset it
+    says the database was deleted; the URLs are always the ones given (never
+    the database path)."""
+    first = runner.invoke(args=["demo", "--url", "http://hall.local:8080"])
+    assert first.exit_code == 0, first.output
+    assert "Database:" in first.output
+    assert "http://hall.local:8080/kiosk" in first.output
+    kept = runner.invoke(args=["demo", "--url", "http://hall.local:8080"])
+    assert "kept" in kept.output and "RESET=1" in kept.output
+    if backend == "sqlite":
+        reset = runner.invoke(args=["demo", "--reset", "--url", "http://hall.local:8080"])
+        assert reset.exit_code == 0, reset.output
+        assert "deleted" in reset.output
+        assert "http://hall.local:8080/kiosk" in reset.output and "sqlite:" not in reset.output.split("Database:")[-1].split("\n", 2)[-1]
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamSession)) == 1
