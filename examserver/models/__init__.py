@@ -32,3 +32,7 @@ from examserver.models.records import (  # noqa: F401
     RateEvent,
     SweepLock,
 )
+from examserver.models.competitions import (  # noqa: F401
+    Competition, CompetitionApplicant, CompetitionDecision, CompetitionSession, CompetitionState, DecisionKind,
+    InterviewVote, ReserveEntry, RuleSet, TieBreak, TieBreakEntry,
+)

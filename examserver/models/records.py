@@ -17,6 +17,7 @@ class ProtocolKind(str, enum.Enum):
     CORRECTION = "correction"   # corrected testing protocol after an upheld appeal
     SESSION = "session"
     APPEAL = "appeal"
+    COMPETITION = "competition"   # examserver/competitions (migration 0005)
 
 
 class Protocol(Base):

@@ -45,7 +45,7 @@ from examserver.protocols.store import (EXPORT_FORMAT, export_dict, export_json,
                                         session_protocol)
 
 KIND_PREFIX = {ProtocolKind.TESTING: "", ProtocolKind.CORRECTION: "C", ProtocolKind.SESSION: "S",
-               ProtocolKind.APPEAL: "A"}
+               ProtocolKind.APPEAL: "A", ProtocolKind.COMPETITION: "K"}
 _MAX_RETRIES = 20
 
 
