@@ -90,16 +90,13 @@ def demo_command(reset: bool, url: str):
 def serve_command(bind: str, workers: int | None):
     """Run the server under gunicorn with the project's gunicorn.conf.py.
 
-    On the embedded SQLite database the server runs one worker process with
-    many threads: SQLite has one writer at a time, and queueing requests inside
-    one process is much faster than processes polling the file lock.
+    The default number of workers depends on the database (gunicorn_conf.py):
+    SQLite writers queue on a write gate shared by the processes, readers
+    never wait (examserver/db.py).
     """
     conf = Path(__file__).resolve().parent / "gunicorn_conf.py"
     args = [sys.executable, "-m", "gunicorn", "-c", str(conf), "--bind", bind]
-    if current_app.config["DATABASE_URL"].startswith("sqlite"):
-        if workers and workers > 1:
-            click.echo("SQLite: serving with one worker process (threads serve the requests)", err=True)
-        workers = 1
+    os.environ["EXAM_SERVE_DIALECT"] = current_app.config["DATABASE_URL"].split(":")[0].split("+")[0]
     if workers:
         args += ["--workers", str(workers)]
     args.append("examserver.wsgi:app")
@@ -121,7 +118,8 @@ def register_commands(app: Flask) -> None:
 # Each feature package with commands lists them in its ``cli.COMMANDS``; this
 # module is the one place that collects them, and nothing below imports it.
 FEATURE_CLIS = ("examserver.core.cli", "examserver.bank.cli", "examserver.exam.cli",
-                "examserver.protocols.cli", "examserver.protocols.retention_cli")
+                "examserver.protocols.cli", "examserver.protocols.retention_cli",
+                "examserver.ops.cli")
 
 
 def main() -> None:
