@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +59,6 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
 
     _install_request_hooks(app)
-    _serialise_sqlite_requests(app)
     _register_cli(app)
     for name in BLUEPRINT_PACKAGES:
         module = importlib.import_module(name)
@@ -68,6 +66,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         init = getattr(module, "init_app", None)
         if init is not None:
             init(app)
+    from examserver.ops.health import bp as health_bp  # /healthz, /readyz
+
+    app.register_blueprint(health_bp)
 
     @app.context_processor
     def _globals():
@@ -89,32 +90,6 @@ def translation_directories() -> list[str]:
         for messages in (_ROOT / pkg / "translations").glob("*/*/LC_MESSAGES"):
             found.add(str(messages.parent.parent))
     return sorted(found)
-
-
-def _serialise_sqlite_requests(app: Flask) -> None:
-    """On SQLite, let one request at a time into the database per process.
-
-    SQLite allows one writer; threads that collide on its file lock back off
-    with sleeps of up to 100 ms, which wastes most of the time under a burst
-    (a hall starting at once). Queueing whole requests on a process lock keeps
-    the database busy instead. ``examserver serve`` runs one process on SQLite.
-    """
-    if not app.config["DATABASE_URL"].startswith("sqlite"):
-        return
-    lock = threading.Lock()
-
-    @app.before_request
-    def _enter():
-        if request.endpoint and not request.endpoint.endswith("static"):
-            lock.acquire()
-            g.sqlite_request_lock = lock
-
-    @app.teardown_request
-    def _leave(exc):
-        held = g.pop("sqlite_request_lock", None)
-        if held is not None:
-            db.remove_session(exc)  # finish with the database before the next request enters
-            held.release()
 
 
 def _install_request_hooks(app: Flask) -> None:
