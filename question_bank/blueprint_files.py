@@ -11,7 +11,7 @@ from .errors import BankError, Problem
 from .formats.fields import (Reporter, Scope, check_keys, get_bool, get_choice, get_int,
                              get_langs, get_str, get_text_map, type_name)
 from .formats.source import line_of, list_files, read_tree
-from .items import ITEM_ID_RE, TOPIC_CODE_RE
+from .items import ITEM_ID_RE, MAX_CODE, MAX_TOPIC_CODE, TOPIC_CODE_RE
 
 SECTION_CODE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 TOP_KEYS = ("blueprints", "positions", "bank", "topics", "items")  # one set may hold all
@@ -24,7 +24,7 @@ def _read_quota(sc: Scope, d: Any, line: int | None, known: set[str] | None) -> 
     sub = Scope(sc.rep, sc.item, line)
     n = len(sc.rep.problems)
     check_keys(sub, d, ("topic", "count", "min_correct"), ("topic", "count"), "quota.")
-    topic = get_str(sub, d, "topic", "quota.topic", pattern=TOPIC_CODE_RE)
+    topic = get_str(sub, d, "topic", "quota.topic", pattern=TOPIC_CODE_RE, max_len=MAX_TOPIC_CODE)
     count = get_int(sub, d, "count", lo=1, field="quota.count")
     mc = get_int(sub, d, "min_correct", None, lo=0, field="quota.min_correct") \
         if d.get("min_correct") is not None else None
@@ -45,7 +45,7 @@ def _read_section(sc: Scope, d: Any, line: int | None, known: set[str] | None) -
     sub = Scope(sc.rep, sc.item, line)
     n = len(sc.rep.problems)
     check_keys(sub, d, ("code", "title", "min_correct", "quotas"), ("code", "quotas"), "section.")
-    code = get_str(sub, d, "code", "section.code", pattern=SECTION_CODE_RE)
+    code = get_str(sub, d, "code", "section.code", pattern=SECTION_CODE_RE, max_len=MAX_CODE)
     title = get_text_map(sub, d, "title", "section.title", required=False)
     mc = get_int(sub, d, "min_correct", None, lo=0, field="section.min_correct") \
         if d.get("min_correct") is not None else None
@@ -88,12 +88,13 @@ def _read_blueprint(rep: Reporter, d: Any, line: int | None, known: set[str] | N
         return None
     code_raw = d.get("code")
     sc = Scope(rep, None, line)
-    prefix = f"blueprint {code_raw}: " if isinstance(code_raw, str) else ""
+    prefix = f"blueprint {code_raw}: " if isinstance(code_raw, str) and len(code_raw) <= MAX_CODE \
+        and code_raw.isprintable() else ""
     n = len(rep.problems)
     check_keys(sc, d, ("code", "version", "group", "title", "duration_minutes", "languages",
                        "shuffle_options", "threshold", "sections"),
                ("code", "group", "duration_minutes", "languages", "threshold", "sections"), prefix)
-    code = get_str(sc, d, "code", prefix + "code", pattern=ITEM_ID_RE)
+    code = get_str(sc, d, "code", prefix + "code", pattern=ITEM_ID_RE, max_len=MAX_CODE)
     version = get_int(sc, d, "version", 1, lo=1, field=prefix + "version")
     group = get_choice(sc, d, "group", POSITION_GROUPS)
     title = get_text_map(sc, d, "title", prefix + "title", required=False)
@@ -130,11 +131,11 @@ def _read_position(rep: Reporter, d: Any, line: int | None, known: set[str] | No
     n = len(rep.problems)
     keys = ("code", "department", "title", "group", "blueprint")
     check_keys(sc, d, keys, keys, "position.")
-    code = get_str(sc, d, "code", "position.code", pattern=ITEM_ID_RE)
+    code = get_str(sc, d, "code", "position.code", pattern=ITEM_ID_RE, max_len=MAX_CODE)
     dept = get_text_map(sc, d, "department", "position.department")
     title = get_text_map(sc, d, "title", "position.title")
     group = get_choice(sc, d, "group", POSITION_GROUPS)
-    bp = get_str(sc, d, "blueprint", "position.blueprint", pattern=ITEM_ID_RE)
+    bp = get_str(sc, d, "blueprint", "position.blueprint", pattern=ITEM_ID_RE, max_len=MAX_CODE)
     if bp is not None and known is not None and bp not in known:
         sc.add(sc.at(d, "blueprint"), "position.blueprint", f"unknown blueprint {bp!r}")
     if len(rep.problems) > n:
@@ -143,7 +144,7 @@ def _read_position(rep: Reporter, d: Any, line: int | None, known: set[str] | No
 
 
 def _load(path: str | Path, key: str, reader: Callable, known: Iterable[str] | None,
-          ident: Callable[[Any], Any]) -> list:
+          ident: Callable[[Any], Any]) -> list[tuple[Any, str, int | None]]:
     known_set = set(known) if known is not None else None
     problems: list[Problem] = []
     found: list[tuple[Any, str, int | None]] = []
@@ -183,14 +184,27 @@ def _load(path: str | Path, key: str, reader: Callable, known: Iterable[str] | N
         seen.setdefault(k, where)
     if problems:
         raise BankError(problems)
-    return [value for value, _, _ in found]
+    return found
+
+
+def load_blueprints_located(path: str | Path, known_topics: Iterable[str] | None = None
+                            ) -> list[tuple[Blueprint, str, int | None]]:
+    """Like :func:`load_blueprints`, each with the ``(file, line)`` it was read from,
+    so checks against the database can still name the place."""
+    return _load(path, "blueprints", _read_blueprint, known_topics, lambda b: (b.code, b.version))
+
+
+def load_positions_located(path: str | Path, known_blueprints: Iterable[str] | None = None
+                           ) -> list[tuple[Position, str, int | None]]:
+    """Like :func:`load_positions`, each with its ``(file, line)``."""
+    return _load(path, "positions", _read_position, known_blueprints, lambda p: (p.code,))
 
 
 def load_blueprints(path: str | Path, known_topics: Iterable[str] | None = None) -> list[Blueprint]:
     """Load ``blueprints:`` from a file or directory; BankError lists every problem."""
-    return _load(path, "blueprints", _read_blueprint, known_topics, lambda b: (b.code, b.version))
+    return [value for value, _, _ in load_blueprints_located(path, known_topics)]
 
 
 def load_positions(path: str | Path, known_blueprints: Iterable[str] | None = None) -> list[Position]:
     """Load ``positions:`` from a file or directory; BankError lists every problem."""
-    return _load(path, "positions", _read_position, known_blueprints, lambda p: (p.code,))
+    return [value for value, _, _ in load_positions_located(path, known_blueprints)]

@@ -16,6 +16,19 @@ OPTION_IDS: str = "abcdefgh"
 MIN_OPTIONS, MAX_OPTIONS = 2, 8
 MIN_DIFFICULTY, MAX_DIFFICULTY = 1, 5
 
+# Limits, equal to the database columns where a column holds the value
+# (examserver/models/bank.py), so a file that passes on SQLite (which does not
+# enforce VARCHAR lengths) cannot fail on PostgreSQL. Texts live in JSON
+# payloads; their limits keep a screen and a protocol readable.
+MAX_ITEM_ID = 64         # bank_item.item_id
+MAX_TOPIC_CODE = 40      # topic.code
+MAX_BANK_ID = 64         # bank_item.bank_id
+MAX_CODE = 40            # exam_blueprint.code, position.code
+MAX_INT = 2**31 - 1      # INTEGER columns (version)
+MAX_POINTS = 100
+MAX_TEXT = 4000          # a question or option text, per language
+MAX_SHORT_TEXT = 500     # source, titles
+
 ITEM_ID_RE = re.compile(r"^[A-Z0-9_-]+$")
 TOPIC_CODE_RE = re.compile(r"^[A-Z0-9_]+$")
 BANK_ID_RE = re.compile(r"^[a-z0-9-]+$")
@@ -192,6 +205,13 @@ class Bank:
     meta: BankMeta | None
     topics: dict[str, Topic] = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
+    # Where each item id was read, ``(file, line)``: a check that needs the
+    # database (changed content under a stored version) still names file:line.
+    origins: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+
+    def origin(self, item_id: str) -> tuple[str, int | None]:
+        """``(file, line)`` where ``item_id`` was read (``("", None)`` if unknown)."""
+        return self.origins.get(item_id, ("", None))
 
 
 def drawable_items(items: Iterable[Item]) -> dict[str, Item]:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 
 from question_bank.blueprint import Blueprint, check_fill
-from question_bank.blueprint_files import load_blueprints, load_positions
+from question_bank.blueprint_files import load_blueprints_located, load_positions_located
 from question_bank.errors import BankError, Problem
 from question_bank.formats import load_bank
 from question_bank.items import Bank, Item, Topic as BankTopic
@@ -100,25 +100,60 @@ def items_for_refs(refs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Ite
     return {item.ref: item for item in _parsed(rows)}
 
 
-def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None = None, dry_run: bool = False) -> ImportSummary:
-    """Import a bank file or directory. Raises BankError listing every problem."""
+def _stored_content(bank: Bank) -> dict[tuple[str, int], tuple[int, str, str]]:
+    """``(id, version) -> (row id, status, content digest)`` of the stored versions the bank names.
+
+    Only the ids in the files are read (in chunks, to stay under the
+    backends' bind-parameter limits), so a small import into a big bank
+    stays cheap.
+    """
+    wanted = {item.ref for item in bank.items}
+    ids = sorted({item_id for item_id, _v in wanted})
+    out: dict[tuple[str, int], tuple[int, str, str]] = {}
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(
+            sa.select(BankItem.id, BankItem.item_id, BankItem.version, BankItem.status, BankItem.payload)
+            .where(BankItem.item_id.in_(ids[start:start + 500])))
+        for row_id, item_id, version, status, payload in rows:
+            if (item_id, version) in wanted:
+                out[(item_id, version)] = (row_id, status, Item.from_dict(payload).content_digest())
+    return out
+
+
+def validate_bank(path: str | Path) -> tuple[Bank, dict[tuple[str, int], tuple[int, str, str]]]:
+    """Everything ``bank import`` checks, without writing: the files in full, then
+    the database (known topics, immutable stored versions). ``bank check`` runs
+    exactly this, so check and import never disagree.
+
+    Raises BankError listing every problem as ``file:line: item: field: message``.
+    """
     bank: Bank = load_bank(path, known_topics=known_topics())
-    existing = {(row.item_id, row.version): row for row in db.session.scalars(sa.select(BankItem))}
+    stored = _stored_content(bank)
     problems: list[Problem] = []
     for item in bank.items:
-        old = existing.get(item.ref)
+        old = stored.get(item.ref)
         # The status (draft/approved/retired) may change in place; the content may not.
-        if old is not None and Item.from_dict(old.payload).content_digest() != item.content_digest():
-            problems.append(Problem(str(path), None, item.id, "version",
+        if old is not None and old[2] != item.content_digest():
+            file, line = bank.origin(item.id)
+            problems.append(Problem(file or str(path), line, item.id, "version",
                                     f"version {item.version} is already imported with different content; "
                                     f"an edited item needs a new version number"))
     if problems:
         raise BankError(problems)
+    return bank, stored
 
+
+def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None = None, dry_run: bool = False) -> ImportSummary:
+    """Import a bank file or directory, all-or-nothing. Raises BankError listing every problem.
+
+    With ``dry_run`` nothing is written and the summary says what would be.
+    """
+    bank, stored = validate_bank(path)
     summary = ImportSummary()
     now = clock.now()
     stored_topics = {code for code in db.session.scalars(sa.select(Topic.code))}
-    for topic in bank.topics.values():
+    for code in sorted(bank.topics):
+        topic = bank.topics[code]
         if topic.code not in stored_topics:
             summary.topics_added += 1
             if not dry_run:
@@ -127,21 +162,26 @@ def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None 
         db.session.flush()
     bank_id = bank.meta.id if bank.meta else ""
     total = len(bank.items)
+    new_rows: list[dict] = []
     for index, item in enumerate(bank.items, 1):
-        old = existing.get(item.ref)
-        if old is not None and old.status != item.status:
+        old = stored.get(item.ref)
+        if old is not None and old[1] != item.status:
             summary.items_status_changed += 1
             if not dry_run:
-                old.status, old.payload, old.digest = item.status, item.to_dict(), item.digest()
+                db.session.execute(sa.update(BankItem).where(BankItem.id == old[0]).values(
+                    status=item.status, payload=item.to_dict(), digest=item.digest()))
         elif old is not None:
             summary.items_unchanged += 1
         else:
             summary.items_added += 1
             if not dry_run:
-                db.session.add(BankItem(
-                    item_id=item.id, version=item.version, topic_code=item.topic, status=item.status,
-                    bank_id=bank_id, payload=item.to_dict(), digest=item.digest(), imported_at=now,
-                ))
+                new_rows.append(dict(item_id=item.id, version=item.version, topic_code=item.topic,
+                                     status=item.status, bank_id=bank_id, payload=item.to_dict(),
+                                     digest=item.digest(), imported_at=now))
+        if len(new_rows) >= 500 or (new_rows and index == total):
+            # Plain multi-row INSERTs: a 20 MB bank is tens of thousands of rows.
+            db.session.execute(sa.insert(BankItem), new_rows)
+            new_rows = []
         if progress and (index % 50 == 0 or index == total):
             progress(index, total)
     if not dry_run:
@@ -152,12 +192,17 @@ def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None 
     return summary
 
 
-def check_blueprints(blueprints: Iterable[Blueprint], items: list[Item]) -> list[Problem]:
-    """Refuse blueprints the approved items cannot fill, naming the short topic."""
+Located = tuple  # (value, file, line) as question_bank.blueprint_files returns them
+
+
+def check_blueprints(blueprints: Iterable[Blueprint | Located], items: list[Item]) -> list[Problem]:
+    """Refuse blueprints the approved items cannot fill, naming the short topic
+    (and the blueprint's file and line when it is given as ``(blueprint, file, line)``)."""
     problems = []
-    for bp in blueprints:
+    for entry in blueprints:
+        bp, file, line = entry if isinstance(entry, tuple) else (entry, "", None)
         for message in check_fill(bp, items):
-            problems.append(Problem(bp.code, None, None, "sections", message))
+            problems.append(Problem(file, line, None, f"blueprint {bp.code}: sections", message))
     return problems
 
 
@@ -165,23 +210,29 @@ def import_blueprints(path: str | Path, actor: audit.Actor, extra_items: list[It
     """Import blueprint files (and positions files in the same set).
 
     A file holding ``positions:`` is read as a positions file. Every blueprint is
-    checked against the approved items in the database.
+    checked against the approved items in the database. Every refusal names the
+    file and line of the blueprint or position concerned.
     """
     blueprint_files, position_files = _split_blueprint_paths(Path(path))
-    blueprints = [bp for f in blueprint_files for bp in load_blueprints(f)]
-    positions = [p for f in position_files for p in load_positions(f)]
+    if not blueprint_files and not position_files:
+        raise BankError([Problem(str(path), None, None, None, "no blueprints or positions found")])
+    located_bps = [entry for f in blueprint_files for entry in load_blueprints_located(f)]
+    located_positions = [entry for f in position_files for entry in load_positions_located(f)]
+    blueprints = [bp for bp, _f, _l in located_bps]
+    positions = [p for p, _f, _l in located_positions]
     items = stored_items() + list(extra_items or [])
-    problems = check_blueprints(blueprints, items)
+    problems = check_blueprints(located_bps, items)
     stored = {(b.code, b.version): b.digest for b in db.session.scalars(sa.select(ExamBlueprint))}
-    for bp in blueprints:
+    for bp, file, line in located_bps:
         if stored.get((bp.code, bp.version)) not in (None, bp.digest()):
-            problems.append(Problem(bp.code, None, None, "version",
-                                    f"blueprint {bp.code} version {bp.version} already exists with different content"))
+            problems.append(Problem(file, line, None, f"blueprint {bp.code}: version",
+                                    f"version {bp.version} already exists with different content; "
+                                    f"an edited blueprint needs a new version number"))
     known_codes = {code for code, _v in stored} | {bp.code for bp in blueprints}
-    for position in positions:
+    for position, file, line in located_positions:
         if position.blueprint not in known_codes:
-            problems.append(Problem(position.code, None, None, "blueprint",
-                                    f"position {position.code}: unknown blueprint {position.blueprint}"))
+            problems.append(Problem(file, line, None, f"position {position.code}: blueprint",
+                                    f"unknown blueprint {position.blueprint}"))
     if problems:
         raise BankError(problems)
 
@@ -222,7 +273,8 @@ def latest_blueprint(code: str) -> ExamBlueprint | None:
 
 
 def _split_blueprint_paths(path: Path) -> tuple[list[Path], list[Path]]:
-    files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json")) if path.is_dir() else [path]
+    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+                   and p.suffix.lower() in (".yaml", ".yml", ".json")) if path.is_dir() else [path]
     blueprint_files, position_files = [], []
     for f in files:
         head = f.read_text(encoding="utf-8", errors="replace")

@@ -110,11 +110,18 @@ def read_bank_files(path: str | Path, known_topics: Mapping[str, Topic] | None =
         rep = Reporter(display, problems)
         _read_native(tree, rep, metas, topics, items)
     _cross_check(metas, topics, items, known_topics or {}, problems)
+    for loc in items:
+        if not loc.ok and not problems:
+            # A reader gave up on an item without saying why: never let a
+            # half-read item through (it would fail later, in the database).
+            problems.append(Problem(loc.file, loc.line, getattr(loc.value, "id", None), None,
+                                    "the item could not be read"))
     if problems:
         return None, problems
     bank = Bank(meta=metas[0].value if metas else None,
                 topics={t.value.code: t.value for t in topics},
-                items=[loc.value for loc in items])
+                items=[loc.value for loc in items],
+                origins={loc.value.id: (loc.file, loc.line) for loc in items})
     return bank, []
 
 

@@ -12,20 +12,13 @@ from pathlib import Path
 
 from ..errors import Problem
 from ..items import LANGUAGES, OPTION_IDS
-from .fields import Reporter
+from ..text import DECODE_MESSAGES, decode_spreadsheet
+from .fields import Reporter, shown
 from .native import Located, read_item
 
 PLAIN_COLUMNS = ("id", "version", "topic", "type", "points", "difficulty", "status", "source", "key")
 INT_COLUMNS = ("version", "points", "difficulty")
 _LANG_COL = re.compile(r"^(text|[a-h])_([a-z]{2})$")
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM); failing that, cp1251."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1251", errors="replace")
 
 
 def _delimiter(header_line: str) -> str:
@@ -65,13 +58,21 @@ def _row_to_native(row: dict[str, str]) -> dict:
 def read_csv(path: Path, display: str) -> tuple[list[Located], list[Problem]]:
     """Read a CSV bank file; returns (items, problems)."""
     rep = Reporter(display)
-    text = decode_csv(path.read_bytes())
+    text, failure, bad_line = decode_spreadsheet(path.read_bytes())
+    if text is None:
+        rep.add(bad_line, None, None, DECODE_MESSAGES[failure])
+        return [], rep.problems
     first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    # strict: a stray or unclosed quote is an error at its row, not a cell
+    # that silently swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         rep.add(1, None, None, "empty CSV file (a header row is required)")
+        return [], rep.problems
+    except csv.Error as exc:
+        rep.add(1, None, None, f"CSV syntax error in the header row: {exc}")
         return [], rep.problems
     header = [h.strip().lower() for h in header]
     ok = True
@@ -80,7 +81,8 @@ def read_csv(path: Path, display: str) -> tuple[list[Located], list[Problem]]:
         if col in PLAIN_COLUMNS:
             continue
         if not m or m.group(2) not in LANGUAGES:
-            rep.add(1, None, col or "(empty)", "unknown column")
+            rep.add(1, None, (col if len(col) <= 40 and col.isprintable() else shown(col, 40)) or "(empty)",
+                    "unknown column")
             ok = False
     for col in ("id", "topic", "key"):
         if col not in header:

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import Problem
-from ..items import LANGUAGES
+from ..items import LANGUAGES, MAX_INT, MAX_SHORT_TEXT
+from ..text import describe, text_problem
 from .source import line_of
 
 MISSING = object()
@@ -43,6 +44,12 @@ class Scope:
         self.rep.add(line or self.line, self.item, field, message)
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for echoing input in a message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def type_name(value: Any) -> str:
     """A reader-friendly name of a value's YAML type."""
     if value is None:
@@ -68,9 +75,22 @@ def check_keys(sc: Scope, d: dict, allowed: Iterable[str], required: Iterable[st
             sc.add(sc.at(d), f"{prefix}{key}", "missing")
 
 
+def text_ok(sc: Scope, line: int | None, field: str, value: str, limit: int,
+            allow_newlines: bool = True) -> bool:
+    """Report a text that is too long or damaged (control characters, U+FFFD, cp1251 '?')."""
+    if len(value) > limit:
+        sc.add(line, field, f"too long: {len(value)} characters (at most {limit})")
+        return False
+    kind = text_problem(value, allow_newlines)
+    if kind is not None:
+        sc.add(line, field, describe(kind, value, allow_newlines))
+        return False
+    return True
+
+
 def get_str(sc: Scope, d: dict, key: str, field: str | None = None, default: Any = MISSING,
-            pattern: Any = None, allow_int: bool = False) -> str | None:
-    """A non-empty string field (optionally matching ``pattern``)."""
+            pattern: Any = None, allow_int: bool = False, max_len: int = MAX_SHORT_TEXT) -> str | None:
+    """A non-empty string field (optionally matching ``pattern``), at most ``max_len`` long."""
     field = field or key
     value = d.get(key, default)
     if value is MISSING:
@@ -85,8 +105,14 @@ def get_str(sc: Scope, d: dict, key: str, field: str | None = None, default: Any
     if not value.strip():
         sc.add(sc.at(d, key), field, "must not be empty")
         return None
-    if pattern is not None and not pattern.match(value):
-        sc.add(sc.at(d, key), field, f"{value!r} does not match {pattern.pattern}")
+    if len(value) > max_len:
+        # Checked before the pattern, so a huge id is not echoed back whole.
+        sc.add(sc.at(d, key), field, f"too long: {len(value)} characters (at most {max_len})")
+        return None
+    if pattern is not None and not pattern.fullmatch(value):
+        sc.add(sc.at(d, key), field, f"{shown(value)} does not match {pattern.pattern}")
+        return None
+    if pattern is None and not text_ok(sc, sc.at(d, key), field, value, max_len, allow_newlines=False):
         return None
     return value
 
@@ -99,11 +125,15 @@ def get_int(sc: Scope, d: dict, key: str, default: Any = MISSING, lo: int | None
     if value is MISSING:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
-        sc.add(sc.at(d, key), field, f"must be a whole number, not {type_name(value)} {value!r}")
+        sc.add(sc.at(d, key), field, f"must be a whole number, not {type_name(value)} {shown(value)}")
         return None
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         rng = f"{lo}..{hi}" if hi is not None else f"at least {lo}"
-        sc.add(sc.at(d, key), field, f"must be {rng}, got {value}")
+        sc.add(sc.at(d, key), field, f"must be {rng}, got {shown(value)}")
+        return None
+    if value > MAX_INT or value < -MAX_INT:
+        # Every whole number lands in an INTEGER column or is compared with one.
+        sc.add(sc.at(d, key), field, f"must be at most {MAX_INT}, got {shown(value)}")
         return None
     return value
 
@@ -124,8 +154,8 @@ def get_choice(sc: Scope, d: dict, key: str, choices: Iterable[str], default: An
     value = d.get(key, default)
     if value is MISSING:
         return None
-    if value not in choices:
-        sc.add(sc.at(d, key), field or key, f"{value!r} is not one of {', '.join(choices)}")
+    if not isinstance(value, str) or value not in choices:
+        sc.add(sc.at(d, key), field or key, f"{shown(value)} is not one of {', '.join(choices)}")
         return None
     return value
 
@@ -140,9 +170,9 @@ def get_langs(sc: Scope, d: dict, key: str, default: Any = MISSING,
     if not isinstance(value, list) or not value:
         sc.add(sc.at(d, key), name, "must be a non-empty list of language codes")
         return None
-    bad = [v for v in value if v not in LANGUAGES]
+    bad = [v for v in value if not isinstance(v, str) or v not in LANGUAGES]
     if bad:
-        sc.add(sc.at(d, key), name, f"unknown language {bad[0]!r} (known: {', '.join(LANGUAGES)})")
+        sc.add(sc.at(d, key), name, f"unknown language {shown(bad[0])} (known: {', '.join(LANGUAGES)})")
         return None
     if len(set(value)) != len(value):
         sc.add(sc.at(d, key), name, "a language is listed twice")
@@ -151,7 +181,7 @@ def get_langs(sc: Scope, d: dict, key: str, default: Any = MISSING,
 
 
 def get_text_map(sc: Scope, d: dict, key: str, field: str | None = None,
-                 required: bool = True) -> dict[str, str] | None:
+                 required: bool = True, max_len: int = MAX_SHORT_TEXT) -> dict[str, str] | None:
     """A ``{lang: text}`` mapping with known languages and non-empty texts."""
     field = field or key
     value = d.get(key, MISSING)
@@ -160,17 +190,20 @@ def get_text_map(sc: Scope, d: dict, key: str, field: str | None = None,
     if not isinstance(value, dict) or not value:
         sc.add(sc.at(d, key), field, "must be a mapping of language to text, e.g. {ky: ..., ru: ...}")
         return None
-    return check_lang_texts(sc, value, value.keys(), field)
+    return check_lang_texts(sc, value, value.keys(), field, max_len)
 
 
-def check_lang_texts(sc: Scope, d: dict, langs: Iterable[Any], field: str) -> dict[str, str] | None:
+def check_lang_texts(sc: Scope, d: dict, langs: Iterable[Any], field: str,
+                     max_len: int = MAX_SHORT_TEXT) -> dict[str, str] | None:
     """Check ``d[lang]`` for each lang: a known language and a non-empty text."""
     out: dict[str, str] = {}
     ok = True
     for lang in langs:
         text = d[lang]
         where = f"{field}.{lang}"
-        if lang not in LANGUAGES:
+        if not isinstance(lang, str) or lang not in LANGUAGES:
+            if not isinstance(lang, str) or len(lang) > 20:
+                where = f"{field}.{shown(lang, 20)}"
             sc.add(sc.at(d, lang), where, f"unknown language (known: {', '.join(LANGUAGES)})")
             ok = False
         elif not isinstance(text, str):
@@ -178,6 +211,8 @@ def check_lang_texts(sc: Scope, d: dict, langs: Iterable[Any], field: str) -> di
             ok = False
         elif not text.strip():
             sc.add(sc.at(d, lang), where, "empty text")
+            ok = False
+        elif not text_ok(sc, sc.at(d, lang), where, text, max_len):
             ok = False
         else:
             out[lang] = text

@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..items import (BANK_ID_RE, ITEM_ID_RE, LANGUAGES, MAX_DIFFICULTY, MIN_DIFFICULTY,
-                     STATUSES, TOPIC_CODE_RE, TOPIC_SECTIONS, BankMeta, Item, Option, Topic)
+from ..items import (BANK_ID_RE, ITEM_ID_RE, LANGUAGES, MAX_BANK_ID, MAX_DIFFICULTY, MAX_ITEM_ID,
+                     MAX_POINTS, MAX_TEXT, MAX_TOPIC_CODE, MIN_DIFFICULTY, STATUSES, TOPIC_CODE_RE, TOPIC_SECTIONS, BankMeta, Item, Option, Topic)
 from ..types import QUESTION_TYPES
 from .fields import (Reporter, Scope, check_keys, check_lang_texts, get_bool, get_choice,
-                     get_int, get_langs, get_str, get_text_map, type_name)
+                     get_int, get_langs, get_str, get_text_map, shown, type_name)
 
 ITEM_KEYS = ("id", "version", "topic", "type", "points", "difficulty", "status", "source",
              "text", "options", "key")
@@ -47,7 +47,7 @@ def read_meta(rep: Reporter, d: Any, line: int | None) -> Located | None:
         return None
     n = len(rep.problems)
     check_keys(sc, d, ("id", "title", "demo", "languages"), ("id", "languages"), "bank.")
-    bid = get_str(sc, d, "id", "bank.id", pattern=BANK_ID_RE)
+    bid = get_str(sc, d, "id", "bank.id", pattern=BANK_ID_RE, max_len=MAX_BANK_ID)
     title = get_text_map(sc, d, "title", "bank.title", required=False)
     demo = get_bool(sc, d, "demo", False, "bank.demo")
     langs = get_langs(sc, d, "languages", field="bank.languages")
@@ -64,7 +64,7 @@ def read_topic(rep: Reporter, d: Any, line: int | None) -> Located | None:
         return None
     n = len(rep.problems)
     check_keys(sc, d, ("code", "section", "title"), ("code", "section", "title"), "topic.")
-    code = get_str(sc, d, "code", "topic.code", pattern=TOPIC_CODE_RE)
+    code = get_str(sc, d, "code", "topic.code", pattern=TOPIC_CODE_RE, max_len=MAX_TOPIC_CODE)
     section = get_choice(sc, d, "section", TOPIC_SECTIONS, field="topic.section")
     title = get_text_map(sc, d, "title", "topic.title")
     if len(rep.problems) > n:
@@ -74,9 +74,9 @@ def read_topic(rep: Reporter, d: Any, line: int | None) -> Located | None:
 
 
 def _read_options(sc: Scope, d: dict) -> list[Option] | None:
-    raw = d.get("options")
-    if raw is None:
-        return None
+    if "options" not in d:
+        return None  # check_keys reports it missing
+    raw = d["options"]
     if not isinstance(raw, list):
         sc.add(sc.at(d, "options"), "options", f"must be a list, not {type_name(raw)}")
         return None
@@ -94,7 +94,7 @@ def _read_options(sc: Scope, d: dict) -> list[Option] | None:
             ok = False
             continue
         if not isinstance(oid, str):
-            sc.add(oline, "options", f"option {i + 1}: id must be a letter a..h, not {oid!r}")
+            sc.add(oline, "options", f"option {i + 1}: id must be a letter a..h, not {shown(oid)}")
             ok = False
             continue
         fname = f"options[{oid}]"
@@ -106,7 +106,7 @@ def _read_options(sc: Scope, d: dict) -> list[Option] | None:
             sub.add(oline, fname, "has no text")
             ok = False
             continue
-        texts = check_lang_texts(sub, od, langs, fname)
+        texts = check_lang_texts(sub, od, langs, fname, MAX_TEXT)
         if texts is None:
             ok = False
             continue
@@ -115,9 +115,9 @@ def _read_options(sc: Scope, d: dict) -> list[Option] | None:
 
 
 def _read_key(sc: Scope, d: dict) -> frozenset[str] | None:
-    raw = d.get("key")
-    if raw is None:
-        return None
+    if "key" not in d:
+        return None  # check_keys reports it missing
+    raw = d["key"]
     if isinstance(raw, str):
         # ``key: b`` or ``key: "a;c"`` is as natural to write as a list.
         parts = [p.strip() for p in raw.replace(",", ";").split(";")]
@@ -127,6 +127,9 @@ def _read_key(sc: Scope, d: dict) -> frozenset[str] | None:
         sc.add(sc.at(d, "key"), "key", "must be a list of option ids, e.g. [b]")
         return None
     parts = [p for p in parts if p]
+    if not parts:
+        sc.add(sc.at(d, "key"), "key", "no correct option given")
+        return None
     if len(set(parts)) != len(parts):
         sc.add(sc.at(d, "key"), "key", "an option id is listed twice")
         return None
@@ -140,22 +143,25 @@ def read_item(rep: Reporter, d: Any, line: int | None) -> Located | None:
         return None
     raw_id = d.get("id")
     item_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else None
+    if item_id is not None and (len(item_id) > MAX_ITEM_ID or not item_id.isprintable()):
+        item_id = shown(item_id)  # messages name the item without echoing a huge or odd id whole
     sc = Scope(rep, item_id, line)
     n = len(rep.problems)
     check_keys(sc, d, ITEM_KEYS, ITEM_REQUIRED)
-    iid = get_str(sc, d, "id", pattern=ITEM_ID_RE, allow_int=True)
+    iid = get_str(sc, d, "id", pattern=ITEM_ID_RE, allow_int=True, max_len=MAX_ITEM_ID)
     version = get_int(sc, d, "version", 1, lo=1)
-    topic = get_str(sc, d, "topic", pattern=TOPIC_CODE_RE)
+    topic = get_str(sc, d, "topic", pattern=TOPIC_CODE_RE, max_len=MAX_TOPIC_CODE)
     qtype = get_choice(sc, d, "type", sorted(QUESTION_TYPES), "single")
-    points = get_int(sc, d, "points", 1, lo=1)
+    points = get_int(sc, d, "points", 1, lo=1, hi=MAX_POINTS)
     difficulty = get_int(sc, d, "difficulty", 3, lo=MIN_DIFFICULTY, hi=MAX_DIFFICULTY)
     status = get_choice(sc, d, "status", STATUSES, "approved")
     source = get_str(sc, d, "source", default="")
-    text = get_text_map(sc, d, "text")
+    text = get_text_map(sc, d, "text", max_len=MAX_TEXT)
     options = _read_options(sc, d)
     key = _read_key(sc, d)
     lines = {"id": sc.at(d, "id"), "topic": sc.at(d, "topic"), "text": sc.at(d, "text")}
-    if len(rep.problems) > n or None in (iid, topic, text, options, key, qtype):
+    if len(rep.problems) > n or None in (iid, version, topic, text, options, key, qtype, points,
+                                         difficulty, status, source):
         # Keep what we could read, so cross-file checks (duplicate ids,
         # unknown topics, languages) still report on this item.
         return Located(ItemStub(iid, topic, text or {}), rep.file, line, lines, ok=False)

@@ -6,11 +6,13 @@ from hypothesis import strategies as st
 
 from question_bank.formats import dump_bank, load_bank
 from question_bank.items import Bank, BankMeta, Item, Option, Topic
+from question_bank.text import text_problem
 
-# Printable text incl. Cyrillic, quotes, colons and YAML-ish words ("yes", "1.0").
+# Printable text incl. Cyrillic, quotes, colons and YAML-ish words ("yes", "1.0"),
+# minus what the loader refuses on purpose ("?" before a letter: cp1251 damage).
 TEXT = st.one_of(
     st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=10)
-    .filter(str.strip),
+    .filter(lambda t: t.strip() and text_problem(t) is None),
     st.sampled_from(["yes", "no", "1.0", "0123", "null", "~", "- a", "a: b", "#x", "'q'", "2024-01-01"]),
 )
 

@@ -76,7 +76,7 @@ def test_directory_reads_all_files_sorted(write, tmp_path):
     (lambda t: t.replace("    key: [b]", "    status: ok\n    key: [b]"),
      "{f}:16: item CONST-001: status: 'ok' is not one of draft, approved, retired"),
     (lambda t: t.replace("    key: [b]", "    points: 0\n    key: [b]"),
-     "{f}:16: item CONST-001: points: must be at least 1, got 0"),
+     "{f}:16: item CONST-001: points: must be 1..100, got 0"),
     (lambda t: t.replace("    key: [b]", "    difficulty: 9\n    key: [b]"),
      "{f}:16: item CONST-001: difficulty: must be 1..5, got 9"),
     (lambda t: t.replace("    key: [b]", "    version: one\n    key: [b]"),
