@@ -100,7 +100,21 @@ def serve_command(bind: str, workers: int | None):
     if workers:
         args += ["--workers", str(workers)]
     args.append("examserver.wsgi:app")
+    _prepare_metrics_dir(bind)
     os.execvp(args[0], args)
+
+
+def _prepare_metrics_dir(bind: str) -> None:
+    """An empty folder for this server's per-worker metric files (prometheus
+    multiprocess mode); one per bind address, so two instances on one machine
+    never mix or wipe each other's samples."""
+    import re
+    import shutil
+
+    folder = Path(current_app.config["INSTANCE_PATH"]) / "metrics" / re.sub(r"[^A-Za-z0-9.-]", "_", bind)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 COMMANDS = [db_group, demo_command, serve_command]

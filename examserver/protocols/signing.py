@@ -33,6 +33,7 @@ from cryptography.x509.oid import NameOID
 from flask import current_app
 
 from examserver.canonical import canonical_bytes
+from examserver.core import metrics
 from examserver.core import audit
 
 
@@ -244,9 +245,10 @@ def keyring(folder: Path | None = None) -> dict[str, PublicKeyInfo]:
 
 def sign_record(record: dict) -> tuple[str, str, str]:
     """Sign the canonical form of ``record``: ``(canonical_text, signature_b64, fingerprint)``."""
-    key = centre_key()
-    data = canonical_bytes(record)
-    signature = key.private_key.sign(data)
+    with metrics.timed(metrics.PROTOCOL_SIGNING_SECONDS):
+        key = centre_key()
+        data = canonical_bytes(record)
+        signature = key.private_key.sign(data)
     return data.decode("utf-8"), base64.b64encode(signature).decode(), key.fingerprint
 
 
