@@ -28,7 +28,8 @@ from examserver.canonical import canonical_bytes
 from examserver.protocols import signing
 
 EXPORT_FORMAT = "examserver.signed-protocol/1"
-SCHEMAS = ("examserver.testing-protocol/1", "examserver.session-protocol/1", "examserver.appeal-protocol/1")
+SCHEMAS = ("examserver.testing-protocol/1", "examserver.session-protocol/1", "examserver.appeal-protocol/1",
+           "examserver.competition-protocol/1")
 EXPORT_KEYS = {"format", "number", "record", "signature", "key_fingerprint", "public_key"}
 
 
