@@ -49,8 +49,13 @@ def line_of(container: Any, key: Any = None) -> int | None:
     return getattr(container, "line", None)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that builds LDict/LList and records duplicate keys."""
+# libyaml's parser is several times faster than the pure-Python one (a 20 MB
+# bank: see bench/bank_load.py); the constructors below work with either.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A safe loader that builds LDict/LList and records duplicate keys."""
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> LDict:
@@ -100,9 +105,13 @@ def _yaml_problem(display: str, exc: yaml.YAMLError) -> Problem:
 def parse_yaml(text: str, display: str) -> tuple[Any, list[Problem]]:
     """Parse YAML text; returns (value, problems)."""
     try:
-        return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader is a safe loader
     except yaml.YAMLError as exc:
         return None, [_yaml_problem(display, exc)]
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # The safe constructors raise these on some malformed scalars (e.g. a
+        # timestamp with a day 99); deep nesting can exhaust the stack.
+        return None, [Problem(display, None, None, None, f"YAML could not be read: {type(exc).__name__}")]
 
 
 def parse_json(text: str, display: str) -> tuple[Any, list[Problem]]:
