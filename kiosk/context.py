@@ -5,13 +5,10 @@ SameSite=Strict cookie (Secure over TLS); only its hash is in the database.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app, g, jsonify, request, session
+from flask import g, jsonify, request, session
 from flask_babel import gettext as _
 from flask_babel import refresh
 
-from examserver import clock
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, Participant, Terminal, TerminalState
 from examserver.exam import attempts
@@ -46,40 +43,48 @@ def enrolled_terminal() -> Terminal:
 
 
 def active_attempt(lock: bool = False) -> Attempt | None:
-    """The unfinished attempt on this terminal (row-locked for writers on PostgreSQL)."""
-    terminal = current_terminal()
-    if terminal is None or terminal.state != TerminalState.ENROLLED:
+    """The unfinished attempt on this terminal (row-locked for writers on PostgreSQL).
+
+    One query from the cookie to the terminal and its running attempt (every
+    save and poll starts here); the terminal is kept for the request.
+    """
+    terminal, attempt = terminals.with_running_attempt(request.cookies.get(COOKIE), lock=lock)
+    if terminal is not None:
+        g.terminal = terminal
+        g.actor = audit.Actor.for_terminal(terminal)
+    elif "terminal" not in g:
+        g.terminal = None
+    if terminal is None or terminal.state != TerminalState.ENROLLED or attempt is None:
         return None
-    attempt = attempts.active_attempt_on(terminal)
-    if attempt is not None and lock:
-        db.session.refresh(attempt, with_for_update=True)
-    if attempt is not None:
-        use_language(attempt.language)
+    use_language(attempt.language)
     return attempt
 
 
 def result_attempt() -> Attempt | None:
-    """The finished attempt whose result this terminal shows.
+    """The finished attempt whose result this browser session may show.
 
-    The one finished in this browser session; otherwise the terminal's latest
-    attempt finished by the server (deadline sweep) within the appeal window,
-    unless its result screen was already closed here.
+    Only the attempt this browser session ran (``kiosk_attempt``, set by the
+    exam page) or finished (``kiosk_result``), and only until the candidate
+    presses "Close" (which ends the session). There is deliberately no fallback
+    to "the terminal's last attempt": after Close or a browser restart the next
+    person must never see, print or appeal the previous candidate's result.
     """
     terminal = current_terminal()
     if terminal is None:
         return None
-    attempt_id = session.get("kiosk_result")
-    if attempt_id:
-        attempt = db.session.get(Attempt, attempt_id)
-    else:
-        since = clock.now() - timedelta(minutes=current_app.config["APPEAL_WINDOW_MINUTES"])
-        attempt = attempts.last_finished_on(terminal, since)
-        if attempt is not None and attempt.id in session.get("kiosk_closed", []):
-            attempt = None
+    attempt_id = session.get("kiosk_result") or session.get("kiosk_attempt")
+    if not isinstance(attempt_id, int) or isinstance(attempt_id, bool):
+        return None
+    attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.terminal_id != terminal.id or attempt.state != AttemptState.FINISHED:
         return None
     use_language(attempt.language)
     return attempt
+
+
+def end_candidate_session() -> None:
+    """Forget everything of the candidate in this browser session (Close, a new code)."""
+    session.clear()
 
 
 def pending_participant() -> Participant | None:

@@ -3,14 +3,18 @@ the exam shell, the result with protocol and appeal."""
 from __future__ import annotations
 
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, send_from_directory,
+                   session, url_for)
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
 from examserver import clock
+from examserver.i18n import LANGUAGES
 from examserver.models import TerminalState
 from examserver.appeals import filing as appeals
 from examserver.exam import attempts
-from examserver.core import audit
+from examserver.core import audit, ratelimit
 from examserver.exam import code_login
 from examserver.protocols import issuing as protocols
 from examserver.exam import terminals
@@ -18,10 +22,38 @@ from examserver.bank.store import latest_blueprint
 from examserver.core.errors import ServiceError
 
 from . import bp
-from .context import (active_attempt, current_terminal, enrolled_terminal, pending_participant, result_attempt,
-                      set_terminal_cookie, use_language)
+from .context import (active_attempt, current_terminal, end_candidate_session, enrolled_terminal, pending_participant,
+                      result_attempt, set_terminal_cookie, use_language)
 
 TEST_LANGUAGES = ("ky", "ru")
+# New terminals (pairing codes) per client address: a cookie-less GET writes a
+# terminal row and an audit row, so it is limited (counters in the database).
+PAIRING_SCOPE = "kiosk-pairing"
+PAIRING_LIMIT = 20
+PAIRING_WINDOW_SECONDS = 600
+
+
+@bp.before_request
+def _kiosk_locale():
+    """Candidates see only the test languages: the configured default until they
+    choose (the lang links or the test language), never the browser's language;
+    a running attempt switches to its own language (``use_language``). An
+    explicit ``?lang=`` (the links offer ky and ru) is honoured as before."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+    language = session.get("lang")
+    g.locale = language if language in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
+
+
+def _pairing_throttled() -> bool:
+    """Count a new pairing from this address; True when the address is over its limit."""
+    address = request.remote_addr or "unknown"
+    limit = current_app.config.get("KIOSK_PAIRING_LIMIT", PAIRING_LIMIT)
+    if ratelimit.count(PAIRING_SCOPE, address, PAIRING_WINDOW_SECONDS) >= limit:
+        return True
+    ratelimit.hit(PAIRING_SCOPE, address)
+    return False
 
 
 @bp.route("/")
@@ -29,6 +61,8 @@ def index():
     """Dispatch on the terminal's state: pair, locked, exam, result or code entry."""
     terminal = current_terminal()
     if terminal is None or terminal.state == TerminalState.REVOKED:
+        if _pairing_throttled():
+            return render_template("kiosk/throttled.html", minutes=PAIRING_WINDOW_SECONDS // 60), 429
         terminal, secret = terminals.register_pending(request.headers.get("User-Agent", ""))
         audit.record("terminal.pairing", terminal, actor=audit.Actor.for_terminal(terminal))
         response = Response(render_template("kiosk/pairing.html", terminal=terminal))
@@ -50,12 +84,17 @@ def code():
     """Check the access code typed by the candidate."""
     try:
         terminal = enrolled_terminal()
-        participant = code_login.login_with_code(terminal, request.form.get("code", "")[:64])
+        login = code_login.login(terminal, request.form.get("code", "")[:64])
+        participant = login.participant
     except ServiceError as exc:  # failure counts, lock and audit are kept (keep=True refusals)
         flash(exc.message, "error")
         return redirect(url_for("kiosk.index"), 303)
-    session.pop("kiosk_result", None)
-    session["kiosk_login"] = {"terminal": terminal.id, "participant": participant.id}
+    language = session.get("lang")
+    end_candidate_session()  # a new candidate: nothing of an earlier one stays in this session
+    if language in TEST_LANGUAGES:
+        session["lang"] = language
+    # The code itself is remembered: the start checks that this very code still works (invariant 12).
+    session["kiosk_login"] = {"terminal": terminal.id, "participant": participant.id, "code": login.code_id}
     if attempts.attempt_of(participant) is not None:
         return redirect(url_for("kiosk.exam"), 303)
     return redirect(url_for("kiosk.confirm"), 303)
@@ -104,10 +143,12 @@ def instructions():
     row = latest_blueprint(participant.position.blueprint_code)
     if request.method == "POST":
         try:
-            attempts.start_attempt(participant, enrolled_terminal(), language)
+            started = attempts.start_attempt(participant, enrolled_terminal(), language,
+                                             code_id=(session.get("kiosk_login") or {}).get("code", 0))
         except ServiceError as exc:
             flash(exc.message, "error")
             return redirect(url_for("kiosk.index"), 303)
+        session["kiosk_attempt"] = started.id  # this browser session runs it (see result_attempt)
         return redirect(url_for("kiosk.exam"), 303)
     payload = row.payload if row else {}
     questions = sum(q["count"] for s in payload.get("sections", []) for q in s["quotas"])
@@ -118,7 +159,7 @@ def instructions():
 @bp.route("/exam")
 def exam():
     """The exam shell; kiosk.js loads the questions and state from the API."""
-    attempt = active_attempt()
+    attempt = active_attempt(lock=True)  # it may finish the attempt: a journal writer holds the lock
     if attempt is None:
         if result_attempt() is not None:
             return redirect(url_for("kiosk.result"))
@@ -127,6 +168,8 @@ def exam():
         session["kiosk_result"] = attempt.id
         return redirect(url_for("kiosk.result"))
     session.pop("kiosk_login", None)
+    # This browser session runs this attempt: it may show its result later (and only it may).
+    session["kiosk_attempt"] = attempt.id
     return render_template("kiosk/exam.html", attempt=attempt)
 
 
@@ -171,16 +214,66 @@ def protocol_pdf():
     if protocol is None:
         abort(404)
     pdf = protocols.render_pdf(protocol, attempt.language)
+    # The result page prints it from a hidden frame of its own (the candidate never leaves the kiosk).
     return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{protocol.number}.pdf"'})
+                    headers={"Content-Disposition": f'inline; filename="{protocol.number}.pdf"',
+                             "X-Frame-Options": "SAMEORIGIN",
+                             "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'"})
 
 
 @bp.route("/done", methods=["POST"])
 def done():
-    """Leave the result screen: the terminal is ready for the next candidate."""
-    shown = result_attempt()
-    if shown is not None:
-        session["kiosk_closed"] = (session.get("kiosk_closed", []) + [shown.id])[-20:]
-    session.pop("kiosk_result", None)
-    session.pop("kiosk_login", None)
+    """Leave the result screen: the candidate's browser session ends here, so the
+    next person at this terminal sees nothing of them (result, protocol, appeal)."""
+    end_candidate_session()
     return redirect(url_for("kiosk.index"), 303)
+
+
+@bp.route("/api/session")
+def renew_session():
+    """A fresh CSRF token for this terminal's browser (by its terminal cookie).
+
+    The kiosk calls it when a request was refused for a reason that resending
+    cannot fix by itself (session cookie gone, secret key changed): the reply
+    sets a new session cookie; the queued answers are then resent in order.
+    """
+    terminal = current_terminal()
+    if terminal is None or terminal.state != TerminalState.ENROLLED:
+        return jsonify({"error": "terminal_not_enrolled", "message": _("This terminal is not enrolled.")}), 403
+    attempt = active_attempt()
+    if attempt is not None:
+        session["kiosk_attempt"] = attempt.id
+    return jsonify({"csrf": generate_csrf(), "attempt": attempt.id if attempt else None})
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The kiosk's service worker, served under /kiosk/ so that it may control every kiosk page."""
+    response = send_from_directory(bp.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/offline")
+def offline():
+    """The page the service worker shows when the server cannot be reached; it retries by itself."""
+    return render_template("kiosk/offline.html", texts=_offline_texts())
+
+
+def _offline_texts() -> list[tuple[str, str, str]]:
+    """The retry page's title and text in both test languages (nobody has chosen yet, or we cannot know)."""
+    texts = []
+    for language in TEST_LANGUAGES:
+        with force_locale(language):
+            texts.append((language, _("Connection to the server lost"),
+                          _("Your answers are kept on this terminal. This page tries again by itself every few "
+                            "seconds; please wait or call the proctor.")))
+    return texts
+
+
+@bp.errorhandler(500)
+def _server_error(exc):
+    """A kiosk page that failed on the server retries by itself; the API answers JSON."""
+    if request.path.startswith("/kiosk/api/"):
+        return jsonify({"error": "server_error", "message": _("The server could not answer. Retrying.")}), 500
+    return render_template("kiosk/offline.html", texts=_offline_texts()), 503

@@ -1,14 +1,22 @@
-/* The kiosk: pairing/locked polling and the exam screen.
+/* The kiosk: pairing/locked polling, the exam screen, the result screen.
  *
  * Every answer change becomes a journal event {seq, kind, payload, client_time}
  * kept in localStorage until the server acknowledges it, and sent one at a
- * time, in order. The time left is computed from the server's deadline and the
- * server-clock offset of the last reply, never from the terminal's own clock.
+ * time, in order. A queued event is dropped only when the server says the
+ * attempt is over ("finished" / "deadline": resending cannot change that).
+ * Anything else (CSRF or session lost, secret key changed, 5xx, an HTML page
+ * instead of JSON, no network) keeps the queue: the kiosk fetches a fresh
+ * session and CSRF token with its terminal cookie and resends in order.
+ * The time left is computed from the server's deadline and the server-clock
+ * offset of the last reply, never from the terminal's own clock.
+ * Keyboard shortcuts use the physical key (event.code), so they work on the
+ * Kyrgyz and Russian layouts too.
  */
 (function () {
   "use strict";
 
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = (meta || {}).content || "";
 
   // No context menu, no copying of questions (invigilation rules).
   document.addEventListener("contextmenu", function (e) { e.preventDefault(); });
@@ -33,8 +41,53 @@
       init.body = JSON.stringify(body);
     }
     return fetch(url, init).then(function (r) {
-      return r.json().then(function (data) { return {status: r.status, body: data}; },
-                           function () { return {status: r.status, body: {}}; });
+      // A proxy's or a login page's HTML is not an answer: body {} and json false.
+      return r.json().then(function (data) {
+        return {status: r.status, body: data && typeof data === "object" ? data : {}, json: true};
+      }, function () { return {status: r.status, body: {}, json: false}; });
+    });
+  }
+
+  // A new session (and CSRF token) for this terminal, obtained with its terminal cookie.
+  function renewSession() {
+    var url = document.body.getAttribute("data-session-url");
+    return jsonFetch(url).then(function (r) {
+      if (r.status === 200 && r.body.csrf) {
+        csrf = r.body.csrf;
+        if (meta) { meta.content = csrf; }
+        document.querySelectorAll('input[name="csrf_token"]').forEach(function (i) { i.value = csrf; });
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /* The kiosk's own confirmation dialog. ask(text, okLabel, withCancel) -> Promise<bool>. */
+  function ask(text, okLabel, withCancel) {
+    var dlg = document.getElementById("kiosk-dialog");
+    var ok = document.getElementById("kiosk-dialog-ok"), cancel = document.getElementById("kiosk-dialog-cancel");
+    if (!ok.getAttribute("data-label")) { ok.setAttribute("data-label", ok.textContent); }
+    document.getElementById("kiosk-dialog-text").textContent = text;
+    ok.textContent = okLabel || ok.getAttribute("data-label");
+    cancel.hidden = !withCancel;
+    var back = document.activeElement;
+    return new Promise(function (resolve) {
+      function close(answer) {
+        ok.removeEventListener("click", yes);
+        cancel.removeEventListener("click", no);
+        dlg.removeEventListener("cancel", esc);
+        if (dlg.open) { dlg.close(); }
+        if (back && back.focus) { back.focus(); }
+        resolve(answer);
+      }
+      function yes() { close(true); }
+      function no() { close(false); }
+      function esc(e) { e.preventDefault(); close(false); }
+      ok.addEventListener("click", yes);
+      cancel.addEventListener("click", no);
+      dlg.addEventListener("cancel", esc);
+      dlg.showModal();
+      (withCancel ? cancel : ok).focus();
     });
   }
 
@@ -45,7 +98,9 @@
       state: root.getAttribute("data-state-url"), events: root.getAttribute("data-events-url"),
       finish: root.getAttribute("data-finish-url"), result: root.getAttribute("data-result-url")
     };
-    this.key = "kiosk-queue-" + root.getAttribute("data-attempt");
+    var id = root.getAttribute("data-attempt");
+    this.key = "kiosk-queue-" + id;
+    this.prefsKey = "kiosk-prefs-" + id;
     this.queue = [];
     this.sending = false;
     this.offset = 0;
@@ -54,6 +109,7 @@
     this.cursor = 0;
     this.ending = false;
     this.retryTimer = null;
+    this.warned = {};
   }
 
   Exam.prototype.fmt = function (s, vars) {
@@ -62,9 +118,20 @@
 
   Exam.prototype.load = function () {
     var self = this;
+    this.prefs();
     jsonFetch(this.urls.state + "?full=1").then(function (r) {
-      if (r.status !== 200 || r.body.state === "finished") { location.href = self.urls.result; return; }
       var b = r.body;
+      if ((r.status === 409 && b.error === "finished") || (r.status === 200 && b.state === "finished")) {
+        self.toResult();
+        return;
+      }
+      if (r.status === 404 && b.error === "no_attempt") { location.href = self.urls.result; return; }
+      if (r.status !== 200 || !b.questions) {
+        // A server error or not our JSON: keep the page, try again.
+        renewSession().catch(function () {});
+        setTimeout(function () { self.load(); }, 2000);
+        return;
+      }
       self.questions = b.questions;
       self.answers = {};
       Object.keys(b.answers).forEach(function (k) { self.answers[k] = b.answers[k]; });
@@ -88,6 +155,26 @@
     }).catch(function () { setTimeout(function () { self.load(); }, 2000); });
   };
 
+  /* Font size (3 steps) and high contrast, kept for this attempt. */
+  Exam.prototype.prefs = function () {
+    var self = this, p;
+    try { p = JSON.parse(localStorage.getItem(this.prefsKey) || "{}"); } catch (e) { p = {}; }
+    var size = Math.min(2, Math.max(0, p.size || 0)), contrast = !!p.contrast;
+    function apply() {
+      document.body.classList.remove("font-1", "font-2");
+      if (size) { document.body.classList.add("font-" + size); }
+      document.body.classList.toggle("contrast", contrast);
+      document.getElementById("contrast").setAttribute("aria-pressed", contrast ? "true" : "false");
+      document.getElementById("font-smaller").disabled = size === 0;
+      document.getElementById("font-larger").disabled = size === 2;
+      try { localStorage.setItem(self.prefsKey, JSON.stringify({size: size, contrast: contrast})); } catch (e) { /* ok */ }
+    }
+    document.getElementById("font-smaller").addEventListener("click", function () { size = Math.max(0, size - 1); apply(); });
+    document.getElementById("font-larger").addEventListener("click", function () { size = Math.min(2, size + 1); apply(); });
+    document.getElementById("contrast").addEventListener("click", function () { contrast = !contrast; apply(); });
+    apply();
+  };
+
   Exam.prototype.apply = function (ev) {
     var p = ev.payload;
     if (ev.kind === "answer") { this.answers[p.slot] = p.selected; }
@@ -109,6 +196,7 @@
     if (state === "finished") { this.toResult(); }
   };
 
+  // Only when the server says the attempt is finished: nothing queued can be recorded any more.
   Exam.prototype.toResult = function () {
     localStorage.removeItem(this.key);
     location.href = this.urls.result;
@@ -119,7 +207,10 @@
   };
 
   Exam.prototype.status = function (state) {
+    // Never "saved" while anything waits to be acknowledged.
+    if (state === "saved" && this.queue.length) { state = "saving"; }
     var el = document.getElementById("save-status");
+    if (el.getAttribute("data-state") === state) { return; }
     el.setAttribute("data-state", state);
     el.textContent = this.text[state];
   };
@@ -140,6 +231,15 @@
     this.retryTimer = setTimeout(function () { self.retryTimer = null; self.flush(); }, ms);
   };
 
+  // The server did not take the event for a reason resending may fix: keep it,
+  // get a fresh session (CSRF token) with the terminal cookie, try again.
+  Exam.prototype.failed = function (r) {
+    var self = this, csrfLost = r && r.status === 400 && r.body.error === "csrf";
+    if (!csrfLost) { this.status("offline"); }
+    renewSession().then(function (ok) { self.retry(ok && csrfLost ? 50 : 2000); },
+                        function () { self.status("offline"); self.retry(2000); });
+  };
+
   Exam.prototype.flush = function () {
     var self = this;
     if (this.sending) { return; }
@@ -149,13 +249,13 @@
     var ev = this.queue[0];
     jsonFetch(this.urls.events, ev).then(function (r) {
       self.sending = false;
-      var b = r.body || {};
-      if (r.status === 200) {
+      var b = r.body;
+      if (r.status === 200 && b.ack && b.ack.seq === ev.seq) {
         if (self.queue.length && self.queue[0].seq === ev.seq) { self.queue.shift(); }
         self.save();
         self.sync(b);
         self.flush();
-      } else if (r.status === 409 && (b.error === "seq_gap" || b.error === "seq_taken")) {
+      } else if (r.status === 409 && (b.error === "seq_gap" || b.error === "seq_taken") && typeof b.expected === "number") {
         // Renumber what is still pending from the number the server expects.
         self.queue.forEach(function (q, i) { q.seq = b.expected + i; });
         self.nextSeq = b.expected + self.queue.length;
@@ -165,31 +265,35 @@
         self.sync(b);
         self.status("paused");
         self.retry(3000);
-      } else if (r.status === 409 || r.status === 404) {
+      } else if (r.status === 409 && (b.error === "finished" || b.error === "deadline")) {
+        // Refused for good: the attempt is over, nothing queued can be recorded.
         self.queue = [];
         self.save();
         self.toResult();
-      } else if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
-        // Refused for good (validation): never retry it.
-        self.queue.shift();
-        self.save();
-        self.flush();
       } else {
-        self.status("offline");
-        self.retry(2000);
+        self.failed(r);
       }
     }).catch(function () {
       self.sending = false;
-      self.status("offline");
-      self.retry(2000);
+      self.failed(null);
     });
   };
 
   Exam.prototype.heartbeat = function () {
     var self = this;
     jsonFetch(this.urls.state).then(function (r) {
-      if (r.status === 200) { self.sync(r.body); if (self.queue.length) { self.flush(); } }
-      else if (r.status === 409 || r.status === 404) { self.toResult(); }
+      var b = r.body;
+      if (r.status === 200 && b.state) {
+        self.sync(b);
+        if (self.queue.length) { self.flush(); } else { self.status("saved"); }
+      } else if (r.status === 409 && b.error === "finished") {
+        self.toResult();
+      } else if (r.status === 404 && b.error === "no_attempt" && !self.queue.length) {
+        location.href = self.urls.result;
+      } else {
+        self.status("offline");
+        renewSession().catch(function () {});
+      }
     }).catch(function () { self.status("offline"); });
   };
 
@@ -204,7 +308,22 @@
     var el = document.getElementById("timer");
     el.textContent = (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
     el.className = "timer" + (left < 300 ? " low" : "");
+    if (this.state === "in_progress" && left > 0) {
+      if (left <= 60) { this.warn("warn1"); } else if (left <= 300) { this.warn("warn5"); }
+    }
     if (left === 0 && this.state === "in_progress" && !this.ending) { this.end("deadline"); }
+  };
+
+  /* A non-blocking notice (banner + assertive live region), once per threshold. */
+  Exam.prototype.warn = function (which) {
+    if (this.warned[which]) { return; }
+    this.warned[which] = true;
+    if (which === "warn1") { this.warned.warn5 = true; }
+    var box = document.getElementById("time-warning");
+    document.getElementById("time-warning-text").textContent = this.text[which];
+    box.setAttribute("data-warning", which);
+    box.hidden = false;
+    document.getElementById("announce").textContent = this.text[which];
   };
 
   Exam.prototype.end = function (reason) {
@@ -214,14 +333,21 @@
     var attempt = function () {
       if (self.queue.length) { self.flush(); setTimeout(attempt, 500); return; }
       jsonFetch(self.urls.finish, {confirm: true, reason: reason}).then(function (r) {
-        if (r.status === 200 || (r.status === 409 && r.body.error !== "not_yet" && r.body.error !== "paused")
-            || r.status === 404) {
+        var b = r.body;
+        if (r.status === 200 && b.state === "finished") {
           self.toResult();
-        } else if (r.status === 409) {
-          self.sync(r.body);
+        } else if (r.status === 409 && b.error === "finished") {
+          self.toResult();
+        } else if (r.status === 404 && b.error === "no_attempt") {
+          location.href = self.urls.result;
+        } else if (r.status === 409 && (b.error === "not_yet" || b.error === "paused")) {
+          self.sync(b);
           self.ending = false;
           document.getElementById("timeup").hidden = true;
-        } else { setTimeout(attempt, 2000); }
+        } else {
+          renewSession().catch(function () {});
+          setTimeout(attempt, 2000);
+        }
       }).catch(function () { self.status("offline"); setTimeout(attempt, 2000); });
     };
     attempt();
@@ -260,6 +386,16 @@
     if (q) { this.send("flag", {slot: q.slot, flagged: !this.flags[q.slot]}); this.render(); }
   };
 
+  Exam.prototype.finishClicked = function () {
+    var self = this;
+    if (this.queue.length) {
+      ask(this.text.not_saved, null, false);
+      this.flush();
+      return;
+    }
+    ask(this.text.confirm, this.text.finish, true).then(function (yes) { if (yes) { self.end("submitted"); } });
+  };
+
   Exam.prototype.bind = function () {
     var self = this;
     document.getElementById("prev").addEventListener("click", function () { self.go(self.current - 1); });
@@ -267,28 +403,44 @@
     document.getElementById("flag").addEventListener("click", function () { self.toggleFlag(); });
     document.getElementById("to-review").addEventListener("click", function () { self.showReview(true); });
     document.getElementById("review-back").addEventListener("click", function () { self.showReview(false); });
-    document.getElementById("finish").addEventListener("click", function () {
-      if (self.queue.length) { alert(self.text.not_saved); self.flush(); return; }
-      if (confirm(self.text.confirm)) { self.end("submitted"); }
+    document.getElementById("finish").addEventListener("click", function () { self.finishClicked(); });
+    document.getElementById("time-warning-ok").addEventListener("click", function () {
+      document.getElementById("time-warning").hidden = true;
     });
-    var cyr = "АБВГДЕЖЗ", lat = "ABCDE";
-    document.addEventListener("keydown", function (e) {
-      if (e.ctrlKey || e.altKey || e.metaKey || self.ending || !document.getElementById("review").hidden) { return; }
-      var k = e.key, up = k.length === 1 ? k.toUpperCase() : k, name = k === " " ? "Space" : k;
-      if (/^[1-9]$/.test(k)) { self.choose(parseInt(k, 10) - 1, "key:" + k); }
-      else if (up === "F") { self.toggleFlag(); }
-      else if (cyr.indexOf(up) >= 0) { self.choose(cyr.indexOf(up), "key:" + up); }
-      else if (lat.indexOf(up) >= 0) { self.choose(lat.indexOf(up), "key:" + up); }
-      else if (k === "ArrowLeft") { self.go(self.current - 1); }
-      else if (k === "ArrowRight") { self.go(self.current + 1); }
-      else if (k === "ArrowUp" || k === "ArrowDown") {
-        var n = self.q().options.length;
-        self.cursor = (self.cursor + (k === "ArrowUp" ? n - 1 : 1)) % n;
-        self.render();
-      } else if (k === "Enter" || k === " ") { self.choose(self.cursor, "key:" + name); }
-      else { return; }
-      e.preventDefault();
-    });
+    document.addEventListener("keydown", function (e) { self.key(e); });
+  };
+
+  /* Shortcuts by physical key (event.code): the same keys on the Latin, Kyrgyz
+   * and Russian layouts. Enter and Space are left to the focused button, link
+   * or summary (so Tab + Enter works everywhere); on the page itself they
+   * choose the answer under the cursor. */
+  Exam.prototype.key = function (e) {
+    if (e.ctrlKey || e.altKey || e.metaKey || this.ending) { return; }
+    if (document.getElementById("kiosk-dialog").open) { return; }
+    var t = e.target, tag = t && t.tagName ? t.tagName : "";
+    if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT") { return; }
+    if (!document.getElementById("review").hidden) { return; }
+    var code = e.code || "";
+    if (!code && /^[1-9]$/.test(e.key)) { code = "Digit" + e.key; }   // virtual keyboards without a code
+    var onControl = tag === "BUTTON" || tag === "A" || tag === "SUMMARY";
+    var inPalette = t && t.classList && t.classList.contains("pal");
+    var digit = /^(?:Digit|Numpad)([1-9])$/.exec(code);
+    if (digit) { this.choose(parseInt(digit[1], 10) - 1, "key:" + digit[1]); }
+    else if (code === "KeyF") { this.toggleFlag(); }
+    else if (code === "ArrowLeft") { this.go(this.current - 1); }
+    else if (code === "ArrowRight") { this.go(this.current + 1); }
+    else if (inPalette && code === "Home") { this.go(1); }
+    else if (inPalette && code === "End") { this.go(this.questions.length); }
+    else if (code === "ArrowUp" || code === "ArrowDown") {
+      var n = this.q().options.length;
+      this.cursor = (this.cursor + (code === "ArrowUp" ? n - 1 : 1)) % n;
+      this.render();
+      var opt = document.querySelectorAll("#question .option")[this.cursor];
+      if (opt && (!tag || tag === "BODY")) { opt.focus(); }
+    } else if ((code === "Enter" || code === "NumpadEnter" || code === "Space") && !onControl) {
+      this.choose(this.cursor, "key:" + code);
+    } else { return; }
+    e.preventDefault();
   };
 
   Exam.prototype.showReview = function (on) {
@@ -315,32 +467,47 @@
       });
     });
     document.getElementById("review-offline").hidden = this.queue.length === 0;
+    document.getElementById("review-heading").setAttribute("tabindex", "-1");
+    document.getElementById("review-heading").focus();
   };
 
   Exam.prototype.render = function () {
     var self = this, q = this.q(), sel = this.answers[q.slot] || [];
+    // The option and palette buttons are rebuilt: keep the keyboard focus where it was.
+    var active = document.activeElement, refocus = null;
+    if (active && active.classList && active.classList.contains("option")) { refocus = "option"; }
+    if (active && active.classList && active.classList.contains("pal")) { refocus = "pal"; }
     var box = document.getElementById("question");
     box.textContent = "";
-    var h = document.createElement("h2");
+    var h = document.createElement("h1");
+    h.id = "question-heading";
     h.textContent = this.fmt(this.text.question, {n: q.slot, total: this.questions.length});
     if (this.flags[q.slot]) {
       var f = document.createElement("span"); f.className = "flag-mark"; f.textContent = " ⚑ " + this.text.flagged;
       h.appendChild(f);
     }
     box.appendChild(h);
-    var p = document.createElement("p"); p.className = "qtext"; p.textContent = q.text; box.appendChild(p);
+    var p = document.createElement("p"); p.className = "qtext"; p.id = "qtext"; p.textContent = q.text; box.appendChild(p);
     var hint = document.createElement("p"); hint.className = "hint"; hint.textContent = this.text[q.type] || "";
     box.appendChild(hint);
-    var list = document.createElement("div"); list.className = "options"; list.setAttribute("role", "group");
+    var multiple = q.type === "multiple";
+    var list = document.createElement("div");
+    list.className = "options " + (multiple ? "multiple" : "single");
+    list.setAttribute("role", multiple ? "group" : "radiogroup");
+    list.setAttribute("aria-labelledby", "qtext");
     q.options.forEach(function (o, i) {
-      var b = document.createElement("button");
+      var b = document.createElement("button"), on = sel.indexOf(o.id) >= 0;
       b.type = "button";
-      b.className = "option" + (sel.indexOf(o.id) >= 0 ? " selected" : "") + (i === self.cursor ? " cursor" : "");
-      b.setAttribute("aria-pressed", sel.indexOf(o.id) >= 0 ? "true" : "false");
+      b.className = "option" + (on ? " selected" : "") + (i === self.cursor ? " cursor" : "");
+      b.setAttribute("role", multiple ? "checkbox" : "radio");
+      b.setAttribute("aria-checked", on ? "true" : "false");
       b.setAttribute("data-option", o.id);
-      var l = document.createElement("span"); l.className = "label"; l.textContent = self.text.labels[i] || (i + 1);
+      b.setAttribute("data-index", i);
+      var m = document.createElement("span"); m.className = "mark " + (multiple ? "check" : "radio");
+      m.setAttribute("aria-hidden", "true");
+      var l = document.createElement("span"); l.className = "label"; l.textContent = (i + 1) + " " + (self.text.labels[i] || "");
       var t = document.createElement("span"); t.className = "otext"; t.textContent = o.text;
-      b.appendChild(l); b.appendChild(t);
+      b.appendChild(m); b.appendChild(l); b.appendChild(t);
       b.addEventListener("click", function () { self.choose(i, "click"); });
       list.appendChild(b);
     });
@@ -357,15 +524,65 @@
       b.className = "pal" + ((self.answers[qq.slot] || []).length ? " answered" : " unanswered")
         + (self.flags[qq.slot] ? " flagged" : "") + (qq.slot === q.slot ? " current" : "");
       b.setAttribute("data-slot", qq.slot);
+      // Roving tabindex: the palette is one stop of the Tab order (arrows move within it).
+      b.tabIndex = qq.slot === q.slot ? 0 : -1;
+      if (qq.slot === q.slot) { b.setAttribute("aria-current", "true"); }
       b.addEventListener("click", function () { self.go(qq.slot); });
       pal.appendChild(b);
     });
+    if (refocus === "option") {
+      var o = list.children[this.cursor] || list.children[0];
+      if (o) { o.focus(); }
+    } else if (refocus === "pal") {
+      pal.querySelector(".pal.current").focus();
+    }
   };
 
+  /* Result screen: print without leaving the kiosk; "Close" asks first while an appeal may still be filed. */
+  function resultPage() {
+    var print = document.getElementById("print");
+    if (print) {
+      print.addEventListener("click", function (e) {
+        e.preventDefault();
+        var frame = document.getElementById("print-frame");
+        if (frame) { frame.remove(); }
+        frame = document.createElement("iframe");
+        frame.id = "print-frame";
+        frame.className = "print-frame";
+        frame.setAttribute("aria-hidden", "true");
+        frame.tabIndex = -1;
+        frame.addEventListener("load", function () {
+          try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (err) { /* the browser prints nothing */ }
+        });
+        frame.src = print.getAttribute("href");
+        document.body.appendChild(frame);
+      });
+    }
+    var done = document.getElementById("done-form");
+    if (done && done.hasAttribute("data-ask")) {
+      done.addEventListener("submit", function (e) {
+        if (done.getAttribute("data-confirmed")) { return; }
+        e.preventDefault();
+        ask(done.getAttribute("data-ask"), done.getAttribute("data-ok"), true).then(function (yes) {
+          if (yes) { done.setAttribute("data-confirmed", "1"); done.submit(); }
+        });
+      });
+    }
+  }
+
+  function registerServiceWorker() {
+    var url = document.body.getAttribute("data-sw");
+    if (url && "serviceWorker" in navigator) {
+      navigator.serviceWorker.register(url, {scope: document.body.getAttribute("data-sw-scope")}).catch(function () {});
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    registerServiceWorker();
     var poll = document.querySelector("[data-poll]");
     if (poll) { pollUntil(poll); }
     var root = document.getElementById("exam");
     if (root) { window.kioskExam = new Exam(root); window.kioskExam.load(); }
+    if (document.getElementById("result")) { resultPage(); }
   });
 })();
