@@ -17,9 +17,13 @@ from flask import current_app
 from examserver import clock
 from examserver.db import db
 from examserver.models import (AuditEntry, Attempt, Centre, ExamSession, Participant, Protocol, ProtocolKind,
-                      TimeAdjustment, User)
+                               Terminal, TimeAdjustment, User)
 
 TESTING_SCHEMA = "examserver.testing-protocol/1"
+# Version 1 records listed every staff audit entry as an "intervention" with
+# internal ids; new records list only incidents, as ``{"type": "event", ...}``
+# (``_incidents``). The schema name stays: the envelope is unchanged, and the
+# texts render both kinds of incident (``incident_texts``).
 SESSION_SCHEMA = "examserver.session-protocol/1"
 
 # Fixed texts, not gettext: they are part of the signed bytes and must never
@@ -147,26 +151,88 @@ def testing_record(attempt: Attempt, number: str, issued_at: datetime, kind: Pro
     }
 
 
+# Audit actions that are incidents of a session (what a session protocol lists
+# besides time adjustments, which come from their own table), and the word the
+# record uses for each. Registration, code issue, admission and the like are the
+# normal course of a session, not incidents; a code counts only when re-issued.
+INCIDENT_EVENTS = {
+    "attempt.move": "move", "attempt.other_terminal_refused": "other_terminal", "attempt.late_event": "late_answer",
+    "code.issue": "code_reissue", "participant.no_show": "no_show", "session.close": "closed_early",
+    "terminal.lock": "lock", "terminal.unlock": "unlock", "terminal.revoke": "revoke",
+}
+
+
+def _incident(event: str, at: datetime, by: str = "", reason: str = "", candidate: Participant | None = None,
+              seat: str = "", seconds: int = 0, to_seat: str = "", count: int = 0) -> dict[str, Any]:
+    """One incident: an event word, who it concerned (name and PIN, never an
+    internal id), the seat, and the staff member's full name and reason."""
+    return {"type": "event", "event": event, "at": moment(at), "by": by, "reason": reason or "",
+            "candidate": None if candidate is None else {"full_name": candidate.full_name, "pin": candidate.pin},
+            "seat": seat or "", "to_seat": to_seat or "", "seconds": int(seconds), "count": int(count)}
+
+
 def _incidents(session: ExamSession, attempts: list[Attempt]) -> list[dict[str, Any]]:
-    """Time adjustments and the audit trail of interventions, in time order."""
-    by_id = {a.id: a for a in attempts}
+    """The real incidents of a session, in time order: extra time, pauses,
+    moves, terminal locks and unlocks, code re-issues, no-shows, late answers,
+    closing with tests still running (see INCIDENT_EVENTS)."""
+    by_attempt = {str(a.id): a for a in attempts}
+    people = {str(p.id): p for p in db.session.scalars(sa.select(Participant).where(
+        Participant.session_id == session.id))}
+    terminals = {str(t.id): t for t in db.session.scalars(sa.select(Terminal).where(
+        Terminal.room_id == session.room_id))}
+    names: dict[int, str] = {}
+
+    def staff(user_id: int | None) -> str:
+        if user_id and user_id not in names:
+            user = db.session.get(User, user_id)
+            names[user_id] = user.full_name if user is not None else ""
+        return names.get(user_id, "") if user_id else ""
+
+    def seat_of(terminal_id: Any) -> str:
+        terminal = terminals.get(str(terminal_id)) or (db.session.get(Terminal, int(terminal_id))
+                                                       if str(terminal_id).isdigit() else None)
+        return terminal.seat if terminal is not None else ""
+
     out: list[dict[str, Any]] = []
     for a in attempts:
-        for adj in _adjustments(a):
-            out.append({"type": "time_adjustment", "pin": a.participant.pin, **adj})
-    participant_ids = [str(p) for p in db.session.scalars(
-        sa.select(Participant.id).where(Participant.session_id == session.id))]
-    cond = sa.or_(
-        sa.and_(AuditEntry.object_type == "attempt", AuditEntry.object_id.in_([str(i) for i in by_id] or ["-"])),
-        sa.and_(AuditEntry.object_type == "exam_session", AuditEntry.object_id == str(session.id)),
-        sa.and_(AuditEntry.object_type == "participant", AuditEntry.object_id.in_(participant_ids or ["-"])),
-    )
-    entries = db.session.scalars(sa.select(AuditEntry).where(cond, AuditEntry.actor_kind == "user")
-                                 .order_by(AuditEntry.at, AuditEntry.id))
+        for adj in db.session.scalars(sa.select(TimeAdjustment).where(TimeAdjustment.attempt_id == a.id)):
+            out.append(_incident("extension" if adj.kind.value == "extension" else "pause", adj.created_at,
+                                 staff(adj.actor_id), adj.reason, a.participant, seat_of(a.terminal_id) if
+                                 a.terminal_id else a.participant.seat, adj.seconds))
+    cond = [sa.and_(AuditEntry.object_type == "attempt", AuditEntry.object_id.in_(list(by_attempt) or ["-"])),
+            sa.and_(AuditEntry.object_type == "participant", AuditEntry.object_id.in_(list(people) or ["-"])),
+            sa.and_(AuditEntry.object_type == "exam_session", AuditEntry.object_id == str(session.id))]
+    if session.opened_at is not None and terminals:
+        # A terminal of the room counts while the session was open.
+        window = [AuditEntry.at >= session.opened_at]
+        if session.closed_at is not None:
+            window.append(AuditEntry.at <= session.closed_at)
+        cond.append(sa.and_(AuditEntry.object_type == "terminal", AuditEntry.object_id.in_(list(terminals)),
+                            *window))
+    entries = db.session.scalars(sa.select(AuditEntry).where(
+        sa.or_(*cond), AuditEntry.action.in_(list(INCIDENT_EVENTS))).order_by(AuditEntry.at, AuditEntry.id))
+    codes_seen: set[str] = set()
     for e in entries:
-        out.append({"type": "intervention", "action": e.action, "object": f"{e.object_type}:{e.object_id}",
-                    "at": moment(e.at), "by": e.actor_name, "reason": e.reason or ""})
-    out.sort(key=lambda i: (i["at"]["utc"] if i.get("at") else "", i["type"]))
+        event, details = INCIDENT_EVENTS[e.action], e.details or {}
+        by = staff(e.actor_id) if e.actor_kind == "user" else ""
+        if e.object_type == "attempt":
+            a = by_attempt[e.object_id]
+            out.append(_incident(event, e.at, by, e.reason, a.participant,
+                                 seat_of(details.get("from_terminal") or details.get("attempt_terminal")
+                                         or a.terminal_id or ""),
+                                 to_seat=seat_of(details["to_terminal"]) if "to_terminal" in details else ""))
+        elif e.object_type == "participant":
+            if event == "code_reissue" and e.object_id not in codes_seen:
+                codes_seen.add(e.object_id)  # the first code is the normal course
+                continue
+            p = people[e.object_id]
+            out.append(_incident(event, e.at, by, e.reason, p, p.seat))
+        elif e.object_type == "exam_session":
+            if int(details.get("running_attempts") or 0) > 0:
+                out.append(_incident(event, e.at, by, e.reason, count=int(details["running_attempts"])))
+        else:
+            out.append(_incident(event, e.at, by, e.reason, seat=terminals[e.object_id].seat))
+    out.sort(key=lambda i: i["at"]["utc"] if i.get("at") else "")
     return out
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from examserver.core.audit import details_in_words, value_label
 from examserver.i18n import LANGUAGE_NAMES
+from examserver.protocols.incident_texts import incident_lines
 from examserver.protocols.wording import pick, when  # noqa: F401  (re-exported)
 
 
@@ -29,6 +31,30 @@ def section_line(section: dict, lang: str) -> str:
 def _finish_reason(reason: str) -> str:
     return {"submitted": _("submitted by the candidate"), "deadline": _("time ran out"),
             "closed": _("session closed by the proctor")}.get(reason, reason)
+
+
+def correction_lines(correction: dict) -> list[str]:
+    """Why a correction protocol was issued, in words (the record keeps codes)."""
+    rest = dict(correction)
+    lines = []
+    if "appeal" in rest:
+        lines.append(_("Appeal No. %(number)s", number=rest.pop("appeal")))
+    if "grounds" in rest:
+        lines.append(_("Grounds: %(grounds)s", grounds=value_label(rest.pop("grounds"))))
+    if "reason" in rest:
+        lines.append(_("Decision of the commission: %(text)s", text=rest.pop("reason") or "—"))
+    original = rest.pop("original", None)
+    if isinstance(original, dict):
+        lines.append(_("Score before the correction: %(score)s, %(verdict)s",
+                       score=score_line(original.get("total"), original.get("max")),
+                       verdict=value_label(original.get("verdict"))))
+    if "neutralised" in rest:
+        slots = rest.pop("neutralised") or {}
+        lines.append(_("Questions neutralised: %(n)s", n=len(slots)))
+    if "corrections" in rest:
+        lines.append(_("Answers rescored: %(n)s", n=len(rest.pop("corrections") or [])))
+    lines += [f"{label}: {value}" for label, value in details_in_words(rest)]
+    return lines
 
 
 def testing_title(record: dict) -> str:
@@ -84,8 +110,7 @@ def testing_lines(record: dict, lang: str):
     if record.get("supersedes"):
         tail.append(("strong", _("This protocol corrects protocol No. %(number)s, which stays on file.",
                                  number=record["supersedes"]["number"])))
-        for key, value in sorted((record.get("correction") or {}).items()):
-            tail.append(("item", f"{key}: {value}"))
+        tail += [("item", line) for line in correction_lines(record.get("correction") or {})]
     signs = [_("Candidate: %(name)s", name=cand["full_name"]),
              _("Proctor: %(name)s", name=record["proctor"]["full_name"] if record.get("proctor") else "")]
     return testing_title(record), [head, candidate, timing, scores, integrity, tail], signs
@@ -116,13 +141,7 @@ def session_lines(record: dict, lang: str):
                  n=counts["registered"], t=counts["tested"], a=counts["absent"], na=counts["not_admitted"]),
                _("Meet the requirements: %(m)s; do not meet: %(d)s", m=counts["meets"], d=counts["does_not_meet"])]
     incidents: list = [("head", _("Incidents"))]
-    for inc in record["incidents"]:
-        if inc["type"] == "time_adjustment":
-            incidents.append(("item", f"{when(inc['at'])} · {inc['pin']} · {inc['kind']} {inc['seconds']} s · "
-                                      f"{(inc.get('by') or {}).get('full_name', '—')}: {inc['reason']}"))
-        else:
-            incidents.append(("item", f"{when(inc['at'])} · {inc['action']} · {inc['object']} · "
-                                      f"{inc['by']}: {inc['reason']}"))
+    incidents += [("item", line) for line in incident_lines(record["incidents"])]
     if len(incidents) == 1:
         incidents.append(_("none"))
     tail = [_("Proctor on duty: %(name)s", name=record["proctor"]["full_name"] if record.get("proctor") else "—"),
@@ -160,6 +179,10 @@ def _module_for(record: dict):
         from examserver.appeals import texts as appeal_texts
 
         return appeal_texts.appeal_lines, appeal_texts.printed_values
+    if record.get("kind") == "competition":  # competitions feature
+        from examserver.competitions import texts as competition_texts
+
+        return competition_texts.competition_lines, competition_texts.printed_values
     if record.get("kind") == "session":
         return session_lines, printed_values
     return testing_lines, printed_values

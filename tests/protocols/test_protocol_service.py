@@ -101,4 +101,4 @@ def test_session_protocol_only_when_closed_and_idle(world, finished_attempt):
     assert statuses == {"21234567890123": "tested", "10000000000009": "absent", "10000000000010": "not_admitted"}
     tested = next(r for r in record["participants"] if r["status"] == "tested")
     assert tested["protocol"] == "BISH-2026-000001"
-    assert any(i["type"] == "time_adjustment" and i["seconds"] == 300 for i in record["incidents"])
+    assert any(i["event"] == "extension" and i["seconds"] == 300 for i in record["incidents"])
