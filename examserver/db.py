@@ -6,8 +6,14 @@ on first use, and the schema comes from the Alembic migrations
 """
 from __future__ import annotations
 
+import fcntl
+import functools
+import os
+import sqlite3
+import threading
+
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,10 +22,132 @@ def default_sqlite_url(instance_path: str) -> str:
     return f"sqlite:///{instance_path}/examserver.sqlite"
 
 
+class WriteGate:
+    """Serialises the write transactions on one SQLite file across the threads
+    and processes of a server; readers never take it.
+
+    SQLite has one writer at a time. Writers that collide on its file lock
+    back off in sleeps of up to 100 ms (SQLite's busy handler), which wastes
+    most of the time under a burst. Instead a writer waits here, on a thread
+    lock and then an exclusive ``flock`` of ``<database>-writegate`` (the
+    kernel wakes the next waiter at once), before ``BEGIN IMMEDIATE``; it
+    leaves right after its COMMIT or ROLLBACK returned. Read transactions
+    (``BEGIN`` deferred, see :meth:`Database.read_only`) see a WAL snapshot
+    and never wait for a writer. Nothing is kept in memory but the lock.
+    """
+
+    def __init__(self, path: str | None, timeout: float = 30.0):
+        self._thread_lock = threading.Lock()
+        self._path = f"{path}-writegate" if path else None
+        self._timeout = timeout
+        self._fd: int | None = None
+        self._pid: int | None = None
+
+    def acquire(self) -> None:
+        # A thread that already holds the gate on another connection would
+        # wait for itself: give up after the busy timeout, as SQLite did.
+        if not self._thread_lock.acquire(timeout=self._timeout):
+            raise sa.exc.OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+        try:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None and self._pid == os.getpid():
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def _file(self) -> int | None:
+        if self._path is None:
+            return None
+        if self._fd is None or self._pid != os.getpid():
+            # A forked worker opens its own file description: flock locks
+            # belong to the description, which a fork would share.
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+def _gated_connection(gate: WriteGate) -> type:
+    """A sqlite3 connection class that leaves ``gate`` once its transaction ended."""
+
+    class GatedConnection(sqlite3.Connection):
+        holds_gate = False
+
+        def take_gate(self) -> None:
+            gate.acquire()
+            self.holds_gate = True
+
+        def drop_gate(self) -> None:
+            if self.holds_gate:
+                self.holds_gate = False
+                gate.release()
+
+        def commit(self):
+            try:
+                return super().commit()
+            finally:
+                self.drop_gate()
+
+        def rollback(self):
+            try:
+                return super().rollback()
+            finally:
+                self.drop_gate()
+
+        def close(self):
+            try:
+                return super().close()
+            finally:
+                self.drop_gate()
+
+    return GatedConnection
+
+
+def _sqlite_path(url: str) -> str | None:
+    database = sa.engine.make_url(url).database
+    return None if not database or database == ":memory:" else os.path.abspath(database)
+
+
+def _make_private(path: str | None) -> None:
+    """Create the database file owner-only (0600) before SQLite opens it.
+
+    It holds password hashes, personal numbers and sealed member keys. SQLite
+    gives the -wal and -shm files the mode of the database file; existing
+    files are narrowed too (when we own them).
+    """
+    if path is None:
+        return
+    if not os.path.exists(path) and os.path.isdir(os.path.dirname(path)):
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # another worker made it first
+            pass
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except OSError:  # missing, or not ours: nothing to narrow
+            pass
+
+
+def _read_only_requested() -> bool:
+    return has_app_context() and bool(g.get("db_read_only"))
+
+
 def make_engine(url: str) -> sa.Engine:
     """Create an engine with the durability settings of design invariant 2."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _make_private(_sqlite_path(url))
+        gate = WriteGate(_sqlite_path(url))
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False,
+                                                     "factory": _gated_connection(gate)})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -35,9 +163,19 @@ def make_engine(url: str) -> sa.Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - trivial
-            # Writers queue on the busy timeout instead of failing with
-            # "database is locked" when they upgrade a read lock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if _read_only_requested():
+                # A reader works on a WAL snapshot and never waits for writers.
+                conn.exec_driver_sql("BEGIN")
+                return
+            # A writer queues on the gate, then takes SQLite's write lock at
+            # once (no read-to-write upgrade that could fail half-way).
+            raw = conn.connection.dbapi_connection
+            raw.take_gate()
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                raw.drop_gate()
+                raise
 
         return engine
     engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -68,6 +206,7 @@ class Database:
         if state["engine"] is None:
             state["engine"] = make_engine(app.config["DATABASE_URL"])
             state["factory"] = sessionmaker(bind=state["engine"], expire_on_commit=False)
+            event.listen(state["factory"], "before_flush", _refuse_writes_when_read_only)
         return state["engine"]
 
     @property
@@ -80,6 +219,31 @@ class Database:
             self.engine_for(current_app._get_current_object())
             g.db_session = self._state()["factory"]()
         return g.db_session
+
+    @staticmethod
+    def read_only(view):
+        """Mark a view as a reader: its transaction is a snapshot that never
+        waits for writers (SQLite ``BEGIN`` deferred instead of the write gate).
+
+        Put it right under ``@bp.route`` so it applies before the first query.
+        A reader that finds it must write calls :meth:`begin_write` first.
+        """
+
+        @functools.wraps(view)
+        def reader(*args, **kwargs):
+            if "db_session" not in g or not g.db_session.in_transaction():
+                g.db_read_only = True
+            return view(*args, **kwargs)
+
+        return reader
+
+    def begin_write(self) -> None:
+        """Leave the read-only snapshot of this request: the next query starts a
+        write transaction. Objects already loaded are expired and reload there."""
+        if g.pop("db_read_only", False):
+            session = g.get("db_session")
+            if session is not None:
+                session.rollback()
 
     def remove_session(self, exc: BaseException | None = None) -> None:
         """End the current session (rolling back if ``exc``); also run at app-context teardown."""
@@ -97,6 +261,14 @@ class Database:
         if state["engine"] is not None:
             state["engine"].dispose()
             state["engine"] = None
+
+
+def _refuse_writes_when_read_only(session: Session, _context, _instances) -> None:
+    # On SQLite a write inside a deferred read transaction fails at random
+    # under load (the snapshot is stale): refuse it always, loudly.
+    if _read_only_requested() and (session.new or session.deleted or any(
+            session.is_modified(obj) for obj in session.dirty)):
+        raise RuntimeError("write in a read-only request: call db.begin_write() first")
 
 
 db = Database()

@@ -1,14 +1,40 @@
-"""gunicorn settings used by ``examserver serve`` and the Dockerfile."""
+"""gunicorn settings used by ``examserver serve`` and the Dockerfile.
+
+Chosen from ``make bench`` on a 2-core machine (docs/benchmarks.md):
+
+* ``preload_app``: the master builds the app once and the workers fork from it,
+  so a restart does not build it again in every worker at the same time (a
+  restart under load went from 6-56 s to first save to a few seconds).
+  ``create_app`` does no database work and the engine is created lazily in
+  each worker, so nothing is shared across the fork but code.
+* workers: SQLite writers queue on the write gate (a kernel ``flock`` across
+  processes, see examserver/db.py) and readers never wait, so SQLite also runs
+  several processes; one per core there, two per core on PostgreSQL.
+* ``keepalive``: a kiosk polls every 5 s and sends answers in between; a
+  keep-alive longer than the poll keeps its connection open instead of a new
+  TCP handshake (and a new gthread slot) per request.
+"""
 import multiprocessing
 import os
 
-workers = int(os.environ.get("GUNICORN_WORKERS", max(2, multiprocessing.cpu_count() * 2)))
+
+def _default_workers() -> int:
+    cores = multiprocessing.cpu_count()
+    # ``examserver serve`` says which database it serves.
+    if os.environ.get("EXAM_SERVE_DIALECT", "sqlite") == "sqlite":
+        return max(2, cores)
+    return max(2, cores * 2)
+
+
+workers = int(os.environ.get("GUNICORN_WORKERS", _default_workers()))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
+preload_app = True
 timeout = 30
 graceful_timeout = 20
-keepalive = 5
-accesslog = "-"
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 75))
+worker_connections = 1000
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 # The deadline sweep runs inside every worker on a timer; a database lock makes
 # sure only one of them works at a time (see examserver/exam/sweep).

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from examserver import clock
+from examserver.db import db
 from examserver.models import Attempt, AttemptState, FinishReason
 from examserver.exam import attempts
 from examserver.exam import journal
@@ -61,9 +62,22 @@ def _no_attempt():
     return jsonify({"error": "no_attempt", "message": _("No test is running on this terminal.")}), 404
 
 
+# Liveness is written at most this often per terminal: the kiosk polls the
+# state every 5 s, and a durable write per poll would cost more than the saves
+# (the live room calls a terminal silent after SILENT_TERMINAL_SECONDS, 60 s).
+CONTACT_WRITE_SECONDS = 20
+
+
+def _contact_due(moment, now) -> bool:
+    return moment is None or (now - moment).total_seconds() >= CONTACT_WRITE_SECONDS
+
+
 def _touch(attempt: Attempt) -> None:
-    """A request from the terminal: note the contact, finish the attempt if its time is up."""
-    attempt.last_contact_at = clock.now()
+    """A request from the terminal: note the contact (at most every
+    CONTACT_WRITE_SECONDS), finish the attempt if its time is up."""
+    now = clock.now()
+    if _contact_due(attempt.last_contact_at, now):
+        attempt.last_contact_at = now
     if attempts.finish_if_expired(attempt):
         session["kiosk_result"] = attempt.id
 
@@ -83,23 +97,38 @@ def _csrf_error(exc: CSRFError):
 
 
 @bp.route("/api/terminal")
+@db.read_only
 def terminal_status():
-    """Polled by the pairing and locked screens."""
+    """Polled by the pairing and locked screens (a read; the sighting is
+    written at most every CONTACT_WRITE_SECONDS)."""
     terminal = current_terminal()
     if terminal is None:
         return jsonify({"state": "unknown"})
-    terminal.last_seen_at = clock.now()
+    now = clock.now()
+    if _contact_due(terminal.last_seen_at, now):
+        db.begin_write()
+        terminal.last_seen_at = now
     return jsonify({"state": terminal.state.value})
 
 
 @bp.route("/api/state")
+@db.read_only
 def state():
     """Everything to draw (or restore) the exam: questions without keys, answers,
-    flags, the current question, the last sequence number and the timing."""
-    attempt = active_attempt(lock=True)
+    flags, the current question, the last sequence number and the timing.
+
+    Polled every 5 s by the kiosk as its heartbeat, so it is a read: it
+    writes (and locks the attempt) only when the contact is due or the
+    attempt's time is up."""
+    attempt = active_attempt()
     if attempt is None:
         return _no_attempt()
-    _touch(attempt)
+    if _contact_due(attempt.last_contact_at, clock.now()) or attempts.deadline_passed(attempt, clock.now()):
+        db.begin_write()
+        attempt = active_attempt(lock=True)
+        if attempt is None:
+            return _no_attempt()
+        _touch(attempt)
     if attempt.state == AttemptState.FINISHED:
         return jsonify({"state": "finished"})
     body = _timing(attempt)

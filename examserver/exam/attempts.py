@@ -184,10 +184,11 @@ def record_event(attempt: Attempt, seq: Any, kind: Any, payload: Any, client_tim
     # The answered count moves by this slot's change alone: one indexed lookup
     # instead of re-reading the whole journal on every save (hot path).
     was_answered = kind == "answer" and bool(journal.last_answer(attempt, clean["slot"]))
-    event = journal.append(attempt, seq, kind, clean, client_time)
+    # Set before the append, whose flush then writes the attempt row once.
     attempt.last_contact_at = clock.now()
     if kind == "answer":
         attempt.answered_count += int(bool(clean["selected"])) - int(was_answered)
+    event = journal.append(attempt, seq, kind, clean, client_time)
     return _ack(event)
 
 

@@ -9,13 +9,18 @@ from flask_babel import gettext as _
 
 from examserver import clock
 from examserver.db import db
-from examserver.models import Room, Terminal, TerminalState
+from examserver.models import Attempt, AttemptState, Room, Terminal, TerminalState
 from examserver.core import audit
 from examserver.core import ratelimit
 from examserver.core.errors import NotFound, ServiceError
 
 PAIRING_ALPHABET = "ACDEFGHJKMNPRTUVWXY34679"  # no look-alikes, easy to read aloud
 PAIRING_LENGTH = 6
+
+
+def secret_hash(secret: str) -> str:
+    """The stored form of a terminal secret (SHA-256 hex)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _secret_hash(secret: str) -> str:
@@ -41,6 +46,31 @@ def by_secret(secret: str | None) -> Terminal | None:
     if not secret:
         return None
     return db.session.scalar(sa.select(Terminal).where(Terminal.secret_hash == _secret_hash(secret)))
+
+
+def with_running_attempt(secret: str | None, lock: bool = False) -> tuple[Terminal | None, Attempt | None]:
+    """The terminal holding ``secret`` and its unfinished attempt, in one indexed query.
+
+    This is the first statement of every kiosk save and poll (the hot path).
+    With ``lock`` the attempt row is locked for the transaction (``FOR UPDATE``
+    on PostgreSQL; SQLite writers hold the write gate) and re-read even if the
+    session already holds it. A terminal without a running attempt is then
+    looked up alone: (terminal or None, None).
+    """
+    if not secret:
+        return None, None
+    running = sa.and_(Attempt.terminal_id == Terminal.id, Attempt.state != AttemptState.FINISHED)
+    stmt = sa.select(Terminal, Attempt).where(Terminal.secret_hash == secret_hash(secret))
+    if lock:
+        # Inner join: PostgreSQL locks no row on the nullable side of an outer join.
+        stmt = (stmt.join(Attempt, running).order_by(Attempt.id.desc()).limit(1)
+                .with_for_update(of=Attempt).execution_options(populate_existing=True))
+    else:
+        stmt = stmt.outerjoin(Attempt, running).order_by(Attempt.id.desc()).limit(1)
+    row = db.session.execute(stmt).first()
+    if row is None:
+        return (by_secret(secret) if lock else None), None
+    return row[0], row[1]
 
 
 def enrol(pairing_code: str, room: Room, seat: str, actor: audit.Actor) -> Terminal:

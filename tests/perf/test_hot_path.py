@@ -1,0 +1,120 @@
+"""Structural gains of the hot path (issue 15), pinned without timings.
+
+Speed itself is measured by ``make bench`` (bench/); these tests pin the
+structure that makes it fast: the statements of one answer save, a heartbeat
+poll that does not write, and a save that does not wait for a slow reader.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from kiosk_helpers import answer, start_exam
+
+from examserver.db import db
+from examserver.models import Attempt, JournalEvent
+from kiosk.context import COOKIE
+
+
+@pytest.fixture
+def exam(kclient, candidate):
+    return start_exam(kclient, candidate[1])
+
+
+def _option(exam, slot: int, n: int = 0) -> str:
+    return exam["questions"][slot - 1]["options"][n]["id"]
+
+
+def test_an_answer_save_is_one_lookup_one_previous_answer_one_insert_one_update(kclient, exam, statements):
+    assert answer(kclient, 1, 1, [_option(exam, 1)]).status_code == 200  # warm caches
+    statements.recording = True
+    r = answer(kclient, 2, 2, [_option(exam, 2)])
+    statements.recording = False
+    assert r.status_code == 200, r.get_json()
+    # cookie -> terminal + running attempt (one joined, indexed query); the
+    # slot's previous answer (answered count); the journal row; the attempt row.
+    assert sorted(statements.verbs()) == ["INSERT", "SELECT", "SELECT", "UPDATE"], statements.sql()
+    assert [s for s in statements.sql() if s.startswith(("INSERT", "UPDATE"))] == [
+        s for s in statements.sql() if s.startswith(("INSERT INTO journal_event", "UPDATE attempt "))]
+
+
+def test_a_resent_save_writes_nothing(kclient, exam, statements):
+    opt = _option(exam, 1)
+    assert answer(kclient, 1, 1, [opt]).status_code == 200
+    statements.recording = True
+    assert answer(kclient, 1, 1, [opt]).status_code == 200
+    statements.recording = False
+    assert "INSERT" not in statements.verbs() and "UPDATE" not in statements.verbs()
+
+
+def test_the_heartbeat_poll_is_a_read_until_the_contact_is_due(kclient, exam, statements, clock, loaded_bank):
+    assert answer(kclient, 1, 1, [_option(exam, 1)]).status_code == 200
+    clock.advance(seconds=5)
+    statements.recording = True
+    r = kclient.get("/kiosk/api/state")
+    statements.recording = False
+    assert r.status_code == 200 and r.get_json()["state"] == "in_progress"
+    assert statements.verbs() == ["SELECT"], statements.sql()
+    # SQLite: a deferred (snapshot) transaction, not the writers' BEGIN IMMEDIATE.
+    assert not any(s.upper().startswith("BEGIN IMMEDIATE") for s in statements.statements)
+
+    # Past the contact interval the poll records the contact once (the live
+    # room calls a terminal silent only after 60 s).
+    clock.advance(seconds=25)
+    statements.statements.clear()
+    statements.recording = True
+    assert kclient.get("/kiosk/api/state").status_code == 200
+    statements.recording = False
+    assert statements.verbs().count("UPDATE") == 1, statements.sql()
+    with loaded_bank.app_context():
+        contact = db.session.scalar(sa.select(Attempt.last_contact_at))
+    assert contact == clock.now()
+
+
+def test_a_poll_past_the_deadline_still_finishes_the_attempt(kclient, exam, clock, loaded_bank):
+    clock.advance(hours=5)
+    r = kclient.get("/kiosk/api/state")
+    assert r.status_code == 200 and r.get_json()["state"] == "finished"
+    with loaded_bank.app_context():
+        kinds = list(db.session.scalars(sa.select(JournalEvent.kind).order_by(JournalEvent.seq)))
+    assert kinds[-1] == "finish"
+
+
+def test_a_save_is_not_blocked_by_a_concurrent_slow_read(kclient, exam, kworld, loaded_bank):
+    """A poll stays inside its read transaction (held open here on purpose)
+    while a save arrives: the save is committed and acknowledged meanwhile.
+    (Before, every request queued on one process-wide lock behind the poll.)"""
+    assert answer(kclient, 1, 1, [_option(exam, 1)]).status_code == 200
+    inside_read, release_read = threading.Event(), threading.Event()
+
+    def _hold_the_poll(*_args):  # after the poll's first query, inside its read transaction
+        if threading.current_thread().name == "slow-poll" and not inside_read.is_set():
+            inside_read.set()
+            release_read.wait(30)
+
+    with loaded_bank.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "after_cursor_execute", _hold_the_poll)
+    poller = loaded_bank.test_client()
+    poller.set_cookie(COOKIE, kworld.secret, path="/kiosk")
+    polled = {}
+    slow = threading.Thread(target=lambda: polled.update(r=poller.get("/kiosk/api/state?full=1")), name="slow-poll")
+    saved = {}
+    save = threading.Thread(target=lambda: saved.update(r=answer(kclient, 2, 2, [_option(exam, 2)])))
+    slow.start()
+    try:
+        assert inside_read.wait(30)
+        save.start()
+        save.join(20)  # a deadlock detector, not a speed limit: the poll holds on until released
+        finished_during_read = not save.is_alive()
+    finally:
+        release_read.set()
+        slow.join(30)
+        save.join(30)
+        sa.event.remove(engine, "after_cursor_execute", _hold_the_poll)
+    assert finished_during_read, "the save waited for the read to end"
+    assert saved["r"].status_code == 200 and saved["r"].get_json()["ack"]["seq"] == 2
+    assert polled["r"].status_code == 200
+    with loaded_bank.app_context():
+        assert db.session.scalar(sa.select(sa.func.max(JournalEvent.seq))) == 2
