@@ -13,7 +13,8 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 
 # Feature sub-packages of the console, in menu order.
-FEATURES = ["auth", "sessions", "participants", "terminals", "room", "audit", "users", "appeals", "protocols", "verify"]
+FEATURES = ["auth", "sessions", "participants", "terminals", "room", "audit", "users", "appeals", "protocols", "verify",
+            "competitions", "results"]
 
 MENU: list[tuple] = []
 
