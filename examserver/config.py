@@ -58,7 +58,11 @@ SETTINGS: dict[str, Setting] = {
         Setting("APPEAL_WINDOW_MINUTES", 60, _int, "technical appeal window after the finish"),
         Setting("APPEAL_RETENTION_DAYS", 365, _int, "technical-commission materials are kept this long"),
         Setting("PROTOCOL_RETENTION_DAYS", 1825, _int, "testing protocols are kept this long"),
-        Setting("RETAKE_COOLDOWN_DAYS", 365, _int, "a failed candidate may retake the same group after this"),
+        Setting("RETAKE_COOLDOWN_YEARS", 1, _int,
+                "a failed candidate may sit the group again from the same date N years later (29 Feb -> 1 Mar)"),
+        Setting("RETAKE_EVERY_GROUP", False, _bool, "the retake cooldown after a failure covers every position group"),
+        Setting("PAIRING_FAILURES_LIMIT", 10, _int, "wrong terminal pairing codes per account before a pause"),
+        Setting("PAIRING_FAILURES_WINDOW_SECONDS", 900, _int, "window for counting wrong pairing codes"),
         Setting("CODE_LOCKOUT_FAILURES", 5, _int, "wrong access codes before a terminal locks"),
         Setting("CODE_LOCKOUT_WINDOW_SECONDS", 300, _int, "window for counting wrong codes"),
         Setting("LOGIN_FAILURES_LIMIT", 10, _int, "failed logins per account/address before a pause"),
@@ -82,6 +86,10 @@ def _validate_timezone(name: str) -> None:
 
 def load_config(environ: dict[str, str] | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the configuration dict from defaults, ``EXAM_*`` variables and overrides.
+# ``EXAM_*`` variables read by a CLI command as its input, not settings of the app.
+COMMAND_INPUTS = frozenset({"EXAM_NEW_USER_PASSWORD"})
+
+
 
     Overrides (from ``create_app``) may also carry non-``EXAM`` keys such as
     ``CLOCK`` or Flask's own settings; unknown ``EXAM_*`` environment variables
@@ -90,7 +98,7 @@ def load_config(environ: dict[str, str] | None = None, overrides: dict[str, Any]
     environ = dict(os.environ if environ is None else environ)
     config: dict[str, Any] = {name: s.default for name, s in SETTINGS.items()}
     for var, raw in environ.items():
-        if not var.startswith("EXAM_") or var.startswith("EXAM_TEST_"):
+        if not var.startswith("EXAM_") or var.startswith("EXAM_TEST_") or var in COMMAND_INPUTS:
             continue
         name = var[len("EXAM_"):]
         setting = SETTINGS.get(name)

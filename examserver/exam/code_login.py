@@ -2,9 +2,12 @@
 
 Wrong codes are counted in the database (invariant 9) per terminal and per
 exam session; a code whose attempt runs on another terminal is refused and
-audited (invariant 6).
+audited (invariant 6); the gates of issuing a code are checked again
+(invariant 12, ``exam.gates``).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,6 +17,7 @@ from examserver.db import db
 from examserver.models import AttemptState, ExamSession, Participant, SessionState, Terminal, TerminalState
 from examserver.core import audit
 from examserver.exam import codes
+from examserver.exam import gates
 from examserver.core import ratelimit
 from examserver.exam import terminals
 from examserver.exam import attempts
@@ -31,22 +35,40 @@ def _lockout_keys(terminal: Terminal) -> tuple[str, str]:
     return str(terminal.id), f"session:{session_id}" if session_id else f"room:{terminal.room_id}"
 
 
+@dataclass(frozen=True)
+class CodeLogin:
+    """Who logged in, and with which code row (the kiosk keeps ``code_id`` so the
+    start re-checks that this very code still works)."""
+
+    participant: Participant
+    code_id: int
+
+
 def login_with_code(terminal: Terminal, raw_code: str) -> Participant:
+    """:func:`login`, returning only the participant."""
+    return login(terminal, raw_code).participant
+
+
+def login(terminal: Terminal, raw_code: str) -> CodeLogin:
     """Identify the candidate by access code at an enrolled terminal.
 
     Wrong codes are counted in the database per terminal and per exam session:
     ``CODE_LOCKOUT_FAILURES`` within ``CODE_LOCKOUT_WINDOW_SECONDS`` on the
     terminal (or three times as many in the session) locks the terminal until a
     proctor unlocks it. A code whose attempt runs on another terminal is
-    refused and audited (invariant 6). The caller keeps what this logged even
-    when it refuses (the refusals are raised with ``keep=True``).
+    refused and audited (invariant 6). Before a first start, every gate of
+    issuing the code is checked again (``exam.gates``): session open, terminal
+    of the session's room, admitted, not absent, no retake period, start
+    window. The caller keeps what this logged even when it refuses (the
+    refusals that must leave a trace are raised with ``keep=True``).
     """
     if terminal.state == TerminalState.LOCKED:
         raise Forbidden(_("This terminal is locked. Please call the proctor."), "terminal_locked")
     if terminal.state != TerminalState.ENROLLED:
         raise Forbidden(_("This terminal is not enrolled."), "terminal_not_enrolled")
     actor = audit.Actor.for_terminal(terminal)
-    participant = codes.find_participant(raw_code)
+    code = codes.find_code(raw_code)
+    participant = code.participant if code is not None else None
     if participant is not None and participant.session.centre_id != terminal.centre_id:
         participant = None
     if participant is None:
@@ -62,10 +84,15 @@ def login_with_code(terminal: Terminal, raw_code: str) -> Participant:
             raise Forbidden(_("Too many wrong codes. This terminal is locked; please call the proctor."),
                             "terminal_locked", keep=True)
         raise ServiceError(_("This code is not valid. Check it and type it again."), "wrong_code", keep=True)
-    if participant.session.state != SessionState.OPEN:
-        raise ServiceError(_("The exam session is not open. Please wait for the proctor."), "session_not_open")
+    gates.check_session_open(participant)
     existing = attempt_of(participant)
     if existing is None:
+        if gates.wrong_room(participant, terminal):
+            audit.record("kiosk.code_wrong_room", participant, actor=actor, centre_id=terminal.centre_id,
+                         terminal_room=terminal.room_id, session_room=participant.session.room_id)
+        gates.check_terminal(participant, terminal, keep=True)
+        gates.check_terminal_free(terminal, participant)
+        gates.check_participant(participant)
         attempts.check_may_start(participant)
     if existing is not None and existing.terminal_id != terminal.id:
         audit.record("attempt.other_terminal_refused", existing, actor=actor,
@@ -76,4 +103,4 @@ def login_with_code(terminal: Terminal, raw_code: str) -> Participant:
         raise Conflict(_("The test for this code is already finished."), "already_finished")
     ratelimit.reset("code-terminal", str(terminal.id))
     audit.record("kiosk.code_ok", participant, actor=actor, centre_id=terminal.centre_id)
-    return participant
+    return CodeLogin(participant, code.id)

@@ -19,6 +19,7 @@ from examserver.db import db
 from examserver.models import AccessCode, Admission, ExamSession, Participant, SessionState
 from examserver.core import audit
 from examserver.core.errors import ServiceError
+from examserver.exam import retake
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
@@ -54,8 +55,12 @@ def issue_code(participant: Participant, actor: audit.Actor) -> str:
 
     if participant.admission != Admission.ADMITTED:
         raise ServiceError(_("Only admitted participants get access codes."), "not_admitted")
+    if participant.no_show:
+        raise ServiceError(_("The participant is marked absent."), "no_show")
     if participant.session.state == SessionState.CLOSED:
         raise ServiceError(_("The session is closed."), "session_closed")
+    # A failure in another session after this registration starts a retake period.
+    retake.check(participant)
     now = clock.now()
     db.session.execute(
         sa.update(AccessCode)
@@ -70,15 +75,19 @@ def issue_code(participant: Participant, actor: audit.Actor) -> str:
     return code
 
 
-def find_participant(raw_code: str) -> Participant | None:
-    """The participant whose valid code this is (session not closed), else None."""
+def find_code(raw_code: str) -> AccessCode | None:
+    """The code row of a typed code if it was issued and not revoked (whatever its session's state), else None."""
     code = normalise(raw_code)
     if len(code) != CODE_LENGTH:
         return None
-    row = db.session.scalar(
-        sa.select(AccessCode)
-        .join(ExamSession, ExamSession.id == AccessCode.session_id)
-        .where(AccessCode.code_hash == code_hash(code), AccessCode.revoked_at.is_(None),
-               ExamSession.state != SessionState.CLOSED)
+    return db.session.scalar(
+        sa.select(AccessCode).where(AccessCode.code_hash == code_hash(code), AccessCode.revoked_at.is_(None))
     )
-    return row.participant if row else None
+
+
+def find_participant(raw_code: str) -> Participant | None:
+    """The participant whose valid code this is (session not closed), else None."""
+    row = find_code(raw_code)
+    if row is None or db.session.get(ExamSession, row.session_id).state == SessionState.CLOSED:
+        return None
+    return row.participant

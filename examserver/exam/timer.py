@@ -23,6 +23,20 @@ from examserver.core.errors import Conflict, ServiceError
 MAX_EXTENSION_MINUTES = 120
 
 
+def lock(attempt: Attempt) -> Attempt:
+    """Take the attempt's row lock for this transaction and re-read it.
+
+    Every path that appends to an attempt's journal holds this lock (the kiosk
+    API takes it too), so a proctor's action never reads a ``last_seq`` or a
+    deadline that a kiosk event is changing: it waits, then sees the committed
+    row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers
+    with ``BEGIN IMMEDIATE``).
+    """
+    db.session.flush()  # refresh() drops unflushed changes
+    db.session.refresh(attempt, with_for_update=True)
+    return attempt
+
+
 def _journal(attempt: Attempt, kind: str, payload: dict) -> None:
     from examserver.exam import journal
 
@@ -62,6 +76,7 @@ def extend(attempt: Attempt, minutes: int, reason: str, actor: audit.Actor) -> N
         minutes = 0
     if not 1 <= minutes <= MAX_EXTENSION_MINUTES:
         raise ServiceError(_("Extend by 1 to %(n)s minutes.", n=MAX_EXTENSION_MINUTES), "minutes")
+    lock(attempt)
     _require_running(attempt)
     seconds = minutes * 60
     db.session.add(TimeAdjustment(attempt_id=attempt.id, kind=AdjustmentKind.EXTENSION, seconds=seconds,
@@ -75,6 +90,7 @@ def extend(attempt: Attempt, minutes: int, reason: str, actor: audit.Actor) -> N
 def pause(attempt: Attempt, reason: str, actor: audit.Actor) -> None:
     """Pause a running attempt for an incident; the kiosk refuses answers meanwhile."""
     reason = _require_reason(reason)
+    lock(attempt)
     _require_running(attempt)
     if attempt.state == AttemptState.PAUSED:
         raise Conflict(_("This attempt is already paused."), "paused")
@@ -90,6 +106,7 @@ def pause(attempt: Attempt, reason: str, actor: audit.Actor) -> None:
 def resume(attempt: Attempt, reason: str, actor: audit.Actor) -> None:
     """Resume a paused attempt; the paused time is added to its deadline."""
     reason = _require_reason(reason)
+    lock(attempt)
     if attempt.state != AttemptState.PAUSED:
         raise Conflict(_("This attempt is not paused."), "not_paused")
     now = clock.now()
@@ -117,7 +134,9 @@ def move_attempt(attempt: Attempt, terminal: Terminal, reason: str, actor: audit
     from examserver.exam import attempts
 
     reason = _require_reason(reason)
+    lock(attempt)
     _require_running(attempt)
+    db.session.refresh(terminal, with_for_update=True)  # a start on the target waits, or is seen
     if terminal.state != TerminalState.ENROLLED or terminal.centre_id != attempt.session.centre_id:
         raise ServiceError(_("Choose an enrolled terminal of this centre."), "bad_terminal")
     if terminal.id == attempt.terminal_id:

@@ -4,18 +4,16 @@ admission, no-show marks, and the retake cooldown.
 A person is identified by the 14-digit personal number (ПИН): the first digit
 is 1 (female) or 2 (male), then the birth date as DDMMYYYY, then 5 digits.
 A person whose testing attempt ended with ``does_not_meet`` for a position
-group may not register again for that group until ``RETAKE_COOLDOWN_DAYS``
-have passed (seed 003 §28).
+group may not register again for that group within the retake period
+(seed 003 §28; the calendar is in ``exam.retake``).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from examserver import clock
@@ -23,6 +21,7 @@ from examserver.db import db
 from examserver.models import Admission, Attempt, ExamSession, Participant, Position, SessionState
 from examserver.core import audit
 from examserver.core.errors import Conflict, ServiceError
+from examserver.exam import retake
 
 PIN_RE = re.compile(r"^[12]\d{13}$")
 LANGUAGES = ("ky", "ru")
@@ -45,29 +44,9 @@ def validate_pin(raw: str) -> str:
 
 
 def retake_allowed_from(pin: str, group_code: str, now: datetime) -> datetime | None:
-    """When ``pin`` may retake ``group_code`` if a failed attempt is still within the cooldown, else None.
-
-    A failure whose technical appeal was upheld with a re-test grant (appeal
-    protocol signed) does not count: the commission gave the person a new sitting.
-    """
-    from examserver.models import Appeal, AppealDecision, AppealState
-
-    cooldown = timedelta(days=current_app.config["RETAKE_COOLDOWN_DAYS"])
-    failures = db.session.execute(
-        sa.select(Attempt.finished_at, Appeal.state, Appeal.decision, Appeal.decision_details)
-        .join(Participant, Participant.id == Attempt.participant_id)
-        .join(Position, Position.id == Participant.position_id)
-        .outerjoin(Appeal, Appeal.attempt_id == Attempt.id)
-        .where(Participant.pin == pin, Position.group_code == group_code, Attempt.verdict == "does_not_meet",
-               Attempt.finished_at.is_not(None))
-    ).all()
-    counted = [finished for finished, state, decision, details in failures
-               if not (state == AppealState.SIGNED and decision == AppealDecision.UPHELD
-                       and (details or {}).get("retest"))]
-    if not counted:
-        return None
-    allowed = max(counted) + cooldown
-    return allowed if allowed > now else None
+    """When ``pin`` may retake ``group_code`` if a failed attempt is still within the
+    retake period, else None (the rule and its calendar are in ``exam.retake``)."""
+    return retake.allowed_from(pin, group_code, now)
 
 
 @dataclass
@@ -115,9 +94,7 @@ def _clean(session: ExamSession, data: dict[str, str], positions: dict[str, Posi
     if not any(p.field == "pin" for p in problems) and position is not None:
         allowed = retake_allowed_from(values["pin"], position.group_code, clock.now())
         if allowed is not None:
-            problems.append(FieldProblem("pin", _(
-                "This person did not reach the threshold for group %(group)s and may retake it from %(date)s.",
-                group=position.group_code, date=format_date(clock.to_local(allowed).date(), "long"))))
+            problems.append(FieldProblem("pin", retake.refusal_text(position.group_code, allowed)))
     return values, problems
 
 
@@ -193,11 +170,19 @@ def import_rows(session: ExamSession, rows: list[tuple[int, dict[str, str]]], ac
     return participants
 
 
+def _lock(participant: Participant) -> None:
+    """Lock the participant's row as an attempt start does (``exam.gates``): a start
+    in flight is seen as "already started", or sees the new admission."""
+    db.session.flush()  # refresh() drops unflushed changes
+    db.session.refresh(participant, with_for_update=True)
+
+
 def set_admission(participant: Participant, admitted: bool, reason: str, actor: audit.Actor) -> None:
     """Record the document-expertise outcome; "not admitted" needs a reason and revokes any code."""
     reason = (reason or "").strip()
     if not admitted and not reason:
         raise ServiceError(_("Give the reason why the participant is not admitted."), "reason_required")
+    _lock(participant)
     if db.session.scalar(sa.select(Attempt.id).where(Attempt.participant_id == participant.id)):
         raise Conflict(_("The participant has already started the test."), "started")
     participant.admission = Admission.ADMITTED if admitted else Admission.NOT_ADMITTED
@@ -218,6 +203,7 @@ def mark_no_show(participant: Participant, reason: str, actor: audit.Actor) -> N
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("A reason is required."), "reason_required")
+    _lock(participant)
     if db.session.scalar(sa.select(Attempt.id).where(Attempt.participant_id == participant.id)):
         raise Conflict(_("The participant has already started the test."), "started")
     participant.no_show = True

@@ -2,7 +2,7 @@
 
 A session is one sitting in one room of one centre; several sessions may run
 in one centre at once. Closing a session stops its access codes at once
-(``codes.find_participant`` ignores closed sessions); attempts still running
+(code login and attempt start refuse a closed session, ``exam.gates``); attempts still running
 are finished at their own deadline by the sweep, and the session protocol is
 issued once every attempt is finished.
 """
@@ -75,7 +75,14 @@ def open_session(session: ExamSession, actor: audit.Actor) -> None:
 def close_session(session: ExamSession, actor: audit.Actor, reason: str = ""):
     """Close a session. Codes stop working; running attempts finish at their
     deadline (sweep). Returns the session protocol if every attempt is already
-    finished (None otherwise, or when protocols are not installed)."""
+    finished (None otherwise, or when protocols are not installed).
+
+    The session row is locked first: a start in flight (which holds it shared)
+    is either counted as running here or sees the session closed and refuses,
+    so the session protocol never lists as absent someone who then sits.
+    """
+    db.session.flush()  # refresh() drops unflushed changes
+    db.session.refresh(session, with_for_update=True)
     if session.state == SessionState.CLOSED:
         raise ServiceError(_("The session is already closed."), "already_closed")
     session.state = SessionState.CLOSED
