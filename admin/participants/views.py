@@ -20,6 +20,13 @@ from . import bp
 from .forms import ParticipantForm
 
 
+@bp.app_template_global("same_day_registrations")
+def same_day_registrations(session, participants) -> dict:
+    """For the participant list (included in the session page): who is registered in
+    another session on the same day for the same position group."""
+    return registration.same_day_elsewhere(session, list(participants))
+
+
 def _session(session_id: int):
     try:
         return session_service.get_for(current_db_user(), session_id)
@@ -56,7 +63,7 @@ def new(session_id: int):
     if form.validate_on_submit():
         data = {key: getattr(form, key).data or "" for key in registration.FIELDS}
         try:
-            registration.register_participant(session, data, actor())
+            participant = registration.register_participant(session, data, actor())
         except registration.ImportRefused as exc:
             problems, status = exc.problems, exc.status
         except ServiceError as exc:
@@ -64,6 +71,9 @@ def new(session_id: int):
             status = exc.status
         else:
             flash(_("The participant is registered."), "success")
+            warning = registration.same_day_warning(session, participant)
+            if warning:
+                flash(warning, "warning")
             return redirect(url_for("admin.sessions.detail", session_id=session.id))
     elif request.method == "POST":
         status = 400
@@ -88,6 +98,10 @@ def import_csv(session_id: int):
         flash(exc.message, "error")
         return redirect(url_for("admin.sessions.detail", session_id=session.id)), 303
     flash(_("%(n)s participants imported.", n=len(imported)), "success")
+    twice = registration.same_day_elsewhere(session, imported)
+    if twice:
+        flash(_("%(n)s of them are also registered on this day for the same position group "
+                "in another session: see the marks in the list.", n=len(twice)), "warning")
     return redirect(url_for("admin.sessions.detail", session_id=session.id))
 
 

@@ -9,9 +9,7 @@ group may not register again for that group within the retake period
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -23,24 +21,14 @@ from examserver.core import audit
 from examserver.core.errors import Conflict, ServiceError
 from examserver.exam import retake
 
-PIN_RE = re.compile(r"^[12]\d{13}$")
+# Field checks, the ПИН rule and the CSV reader live beside this module; they
+# are re-exported here, the registration service's one front door.
+from .identity import (FIELD_LABELS, LIMITS, FieldProblem, ImportRefused, check_text_fields,  # noqa: F401
+                       field_label, normalise, validate_pin)
+from .participant_csv import HEADER_ALIASES, decode_csv, parse_csv  # noqa: F401
+
 LANGUAGES = ("ky", "ru")
 FIELDS = ("surname", "name", "patronymic", "pin", "id_document", "position", "language", "competition", "seat")
-LIMITS = {"surname": 100, "name": 100, "patronymic": 100, "id_document": 64, "competition": 200, "seat": 16}
-
-
-def validate_pin(raw: str) -> str:
-    """The ПИН without spaces, or ServiceError(code "pin") saying what is wrong."""
-    pin = re.sub(r"\s", "", raw or "")
-    if not re.fullmatch(r"\d{14}", pin):
-        raise ServiceError(_("The personal number (PIN) must be exactly 14 digits."), "pin")
-    if not PIN_RE.match(pin):
-        raise ServiceError(_("The personal number (PIN) must start with 1 or 2."), "pin")
-    try:
-        date(int(pin[5:9]), int(pin[3:5]), int(pin[1:3]))
-    except ValueError:
-        raise ServiceError(_("The personal number (PIN) does not contain a valid birth date (DDMMYYYY)."), "pin")
-    return pin
 
 
 def retake_allowed_from(pin: str, group_code: str, now: datetime) -> datetime | None:
@@ -49,33 +37,13 @@ def retake_allowed_from(pin: str, group_code: str, now: datetime) -> datetime | 
     return retake.allowed_from(pin, group_code, now)
 
 
-@dataclass
-class FieldProblem(Exception):
-    """A problem with one field of one participant (``line`` is set for CSV rows)."""
-
-    field: str
-    message: str
-    line: int | None = None
-
-
-class ImportRefused(ServiceError):
-    """A CSV list with problems: nothing was imported; ``problems`` lists them all."""
-
-    def __init__(self, problems: list[FieldProblem]):
-        super().__init__(_("The list was not imported: %(n)s problem(s). Fix them and import it again.",
-                           n=len(problems)), "import_refused", status=422)
-        self.problems = problems
-
-
 def _clean(session: ExamSession, data: dict[str, str], positions: dict[str, Position]) -> tuple[dict, list[FieldProblem]]:
     problems: list[FieldProblem] = []
-    values = {key: (data.get(key) or "").strip() for key in FIELDS}
+    values = {key: normalise(data.get(key)) for key in FIELDS}
     for key in ("surname", "name", "id_document", "position"):
         if not values[key]:
             problems.append(FieldProblem(key, _("This field is required.")))
-    for key, limit in LIMITS.items():
-        if len(values[key]) > limit:
-            problems.append(FieldProblem(key, _("At most %(n)s characters.", n=limit)))
+    problems.extend(check_text_fields(values))
     try:
         values["pin"] = validate_pin(values["pin"])
     except ServiceError as exc:
@@ -96,6 +64,46 @@ def _clean(session: ExamSession, data: dict[str, str], positions: dict[str, Posi
         if allowed is not None:
             problems.append(FieldProblem("pin", retake.refusal_text(position.group_code, allowed)))
     return values, problems
+
+
+def same_day_elsewhere(session: ExamSession, participants: list[Participant] | None = None
+                       ) -> dict[int, list[ExamSession]]:
+    """Participants of ``session`` registered in another session on the same day for
+    the same position group: ``{participant id: [other sessions]}``.
+
+    Not refused (a person may be moved to another room, or re-registered after
+    a mistake), but shown to the proctor: one person sitting the same group's
+    test twice in a day would see the questions twice.
+    """
+    here = participants if participants is not None else list(db.session.scalars(
+        sa.select(Participant).where(Participant.session_id == session.id)))
+    if not here:
+        return {}
+    groups = {p.id: p.position.group_code for p in here}
+    other = Participant
+    rows = db.session.execute(
+        sa.select(other.pin, Position.group_code, ExamSession)
+        .join(ExamSession, ExamSession.id == other.session_id)
+        .join(Position, Position.id == other.position_id)
+        .where(ExamSession.session_date == session.session_date, ExamSession.id != session.id,
+               other.pin.in_(sorted({p.pin for p in here})))
+        .order_by(ExamSession.id)).all()
+    found: dict[int, list[ExamSession]] = {}
+    for p in here:
+        for pin, group, other_session in rows:
+            if pin == p.pin and group == groups[p.id]:
+                found.setdefault(p.id, []).append(other_session)
+    return found
+
+
+def same_day_warning(session: ExamSession, participant: Participant) -> str | None:
+    """The warning shown to the proctor for :func:`same_day_elsewhere`, or None."""
+    others = same_day_elsewhere(session, [participant]).get(participant.id)
+    if not others:
+        return None
+    return _("%(name)s (PIN %(pin)s) is also registered on this day for group %(group)s: %(sessions)s.",
+             name=participant.full_name, pin=participant.pin, group=participant.position.group_code,
+             sessions=", ".join(f"«{s.title}» (№{s.id})" for s in others))
 
 
 def _positions() -> dict[str, Position]:
@@ -211,56 +219,3 @@ def mark_no_show(participant: Participant, reason: str, actor: audit.Actor) -> N
                                                    AccessCode.revoked_at.is_(None)).values(revoked_at=clock.now()))
     audit.record("participant.no_show", participant, actor=actor, reason=reason,
                  centre_id=participant.session.centre_id)
-
-
-# --- CSV lists from the personnel services ---------------------------------------
-# Header names accepted for each field (English, Russian, Kyrgyz), compared in lower case.
-HEADER_ALIASES = {
-    "surname": ("surname", "фамилия", "фамилиясы"),
-    "name": ("name", "имя", "аты"),
-    "patronymic": ("patronymic", "отчество", "атасынын аты"),
-    "pin": ("pin", "пин", "инн", "персональный номер"),
-    "id_document": ("id_document", "document", "документ", "паспорт"),
-    "position": ("position", "должность", "кызмат орду"),
-    "language": ("language", "язык", "тил"),
-    "competition": ("competition", "конкурс"),
-    "seat": ("seat", "место", "орун"),
-}
-
-
-def decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) if it decodes, else cp1251 (Excel on Russian Windows)."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1251")
-
-
-def parse_csv(raw: bytes) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a participant list as ``(line number, fields)``; the delimiter is
-    ``;`` or ``,`` (whichever the header uses). Raises ImportRefused for a bad header."""
-    import csv
-    import io
-
-    text = decode_csv(raw)
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportRefused([FieldProblem("", _("The file is empty."), 1)])
-    columns: dict[int, str] = {}
-    for index, title in enumerate(header):
-        key = next((k for k, names in HEADER_ALIASES.items() if title.strip().lower() in names), None)
-        if key:
-            columns[index] = key
-    missing = [k for k in ("surname", "name", "pin", "id_document", "position") if k not in columns.values()]
-    if missing:
-        raise ImportRefused([FieldProblem(k, _("The header has no column %(name)s.", name=k), 1) for k in missing])
-    rows = []
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        rows.append((reader.line_num, {key: row[i] if i < len(row) else "" for i, key in columns.items()}))
-    return rows
