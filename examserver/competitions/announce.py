@@ -44,7 +44,7 @@ def announce(centre: Centre, position: Position, code: str, title: str, rule_set
         raise ServiceError(_("The test date cannot be before the end of applications."), "test_date")
     for value in (interview_percent, reserve_percent):
         if not isinstance(value, int) or not 1 <= value <= 100:
-            raise ServiceError(_("A threshold share must be between 1 and 100 %."), "percent")
+            raise ServiceError(_("A threshold share must be between 1 and 100 percent."), "percent")
     if db.session.scalar(sa.select(Competition.id).where(Competition.code == code)):
         raise Conflict(_("A competition with the code %(code)s already exists.", code=code), "code_taken")
     competition = Competition(code=code, title=title, rule_set=rules, centre_id=centre.id, position_id=position.id,
