@@ -7,24 +7,27 @@ from flask import abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from examserver.db import db
+from examserver.core import login_sessions
 from examserver.extensions import login_manager
 from examserver.models import Role, User
 from examserver.core.audit import Actor
 
 
 class LoginUser:
-    """Flask-Login wrapper; the session remembers ``id:session_version`` so that a
-    deactivation or password change logs the account out everywhere."""
+    """Flask-Login wrapper. Its id is the token of a server-side login session
+    (``examserver.core.login_sessions``): logging out, deactivation, the idle
+    timeout and the absolute lifetime end the session on the server, so a copy
+    of the cookie stops working too."""
 
-    def __init__(self, user: User):
+    def __init__(self, user: User, token: str):
         self.user = user
+        self.token = token
         self.is_authenticated = True
         self.is_active = user.active
         self.is_anonymous = False
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.session_version}"
+        return self.token
 
     def __getattr__(self, name):
         return getattr(self.user, name)
@@ -36,15 +39,12 @@ def init_login(app) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        try:
-            user_id, version = (int(x) for x in token.split(":"))
-        except ValueError:
-            return None
-        user = db.session.get(User, user_id)
-        if user is None or not user.active or user.session_version != version:
+        # One indexed lookup per console request (login_session.token_hash).
+        user = login_sessions.resolve(token)
+        if user is None:
             return None
         g.actor = Actor.for_user(user)
-        return LoginUser(user)
+        return LoginUser(user, token)
 
 
 def role_required(*roles: Role):

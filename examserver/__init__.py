@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from flask import Flask, g, request
 
 from examserver.clock import SystemClock
 from examserver.config import ConfigError, load_config, resolve_secret_key
+from examserver.core import input_guard
 from examserver.db import db, default_sqlite_url
 from examserver.extensions import babel, csrf, login_manager
 from examserver.i18n import LANGUAGE_NAMES, LANGUAGES, select_locale
@@ -46,6 +49,13 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+        # The login itself lives on the server (examserver.core.login_sessions);
+        # no cookie outlives the longest login.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config["SESSION_LIFETIME_HOURS"]),
+        REMEMBER_COOKIE_DURATION=timedelta(hours=config["SESSION_LIFETIME_HOURS"]),
+        REMEMBER_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
         # Each package keeps its own catalogue; Flask-Babel merges them.
         BABEL_TRANSLATION_DIRECTORIES=";".join(translation_directories()),
         BABEL_DEFAULT_LOCALE=config["DEFAULT_LOCALE"],
@@ -53,6 +63,13 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
 
+    if config["MODE"] == "production" and not config["SESSION_COOKIE_SECURE"]:
+        logging.getLogger("examserver").warning(
+            "EXAM_SESSION_COOKIE_SECURE is off: console and terminal cookies travel over plain HTTP; "
+            "anyone on the network can take over a logged-in console (see docs/security.md)")
+
+    # Before the blueprints: the bounded int converter applies to rules as they are added.
+    input_guard.install(app)
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -100,10 +117,17 @@ def _install_request_hooks(app: Flask) -> None:
         # that redirects) unless the view asked to keep what it logged.
         session = g.get("db_session")
         if session is not None:
-            if (response.status_code < 400 and not g.get("refused")) or g.get("commit_on_error"):
-                session.commit()
-            else:
-                session.rollback()
+            try:
+                if (response.status_code < 400 and not g.get("refused")) or g.get("commit_on_error"):
+                    session.commit()
+                else:
+                    session.rollback()
+            except input_guard.COMMIT_ERRORS as exc:
+                # The commit did not happen (outage, full disk, a refused value):
+                # never acknowledge it, answer 503/400 instead of a 500.
+                response = app.make_response(input_guard.commit_failed(exc))
+        if app.config["SESSION_COOKIE_SECURE"] and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")

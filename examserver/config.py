@@ -14,6 +14,9 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MODES = ("production", "demo", "testing")
+# Sessions, CSRF tokens and access-code hashes are keyed with the secret: a
+# short one could be guessed offline from a captured cookie.
+MIN_SECRET_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -70,8 +73,14 @@ SETTINGS: dict[str, Setting] = {
         Setting("SILENT_TERMINAL_SECONDS", 60, _int, "a terminal silent this long is highlighted"),
         Setting("NEUTRALISE_POLICY", "credit", _str, "defective item: credit (scored correct) | remove"),
         Setting("SIGNING_KEY_DIR", None, _str, "folder of the centre's Ed25519 keys (default instance/keys)"),
-        Setting("SESSION_COOKIE_SECURE", False, _bool, "set when served over TLS"),
+        Setting("SESSION_COOKIE_SECURE", None, _bool,
+                "cookies only over HTTPS; default on in production, off otherwise (set false for a plain-HTTP LAN)"),
+        Setting("SESSION_IDLE_MINUTES", 30, _int, "a console login ends after this long without a request"),
+        Setting("SESSION_LIFETIME_HOURS", 12, _int, "a console login ends this long after it started"),
         Setting("MAX_JSON_BYTES", 16384, _int, "largest JSON body the kiosk API accepts"),
+        Setting("LOG_FORMAT", "text", _str, "text | json: the format of the server's log lines"),
+        Setting("METRICS_ALLOW", "127.0.0.1/32,::1/128", _str,
+                "addresses (comma-separated, CIDR) that may read /metrics"),
         Setting("SWEEP_INTERVAL_SECONDS", 15, _int, "deadline sweep interval of the serve command (0 = off)"),
     ]
 }
@@ -117,7 +126,16 @@ COMMAND_INPUTS = frozenset({"EXAM_NEW_USER_PASSWORD"})
         raise ConfigError(f"EXAM_DEFAULT_LOCALE: {config['DEFAULT_LOCALE']!r} is not ky, ru or en")
     if config["NEUTRALISE_POLICY"] not in ("credit", "remove"):
         raise ConfigError("EXAM_NEUTRALISE_POLICY: must be credit or remove")
+    if config["LOG_FORMAT"] not in ("text", "json"):
+        raise ConfigError(f"EXAM_LOG_FORMAT: {config['LOG_FORMAT']!r} is not text or json")
     _validate_timezone(config["TIMEZONE"])
+    if config["SESSION_COOKIE_SECURE"] is None:
+        # Production is served over TLS (see docs/security.md); a plain-HTTP
+        # LAN must say so explicitly, and start-up then warns.
+        config["SESSION_COOKIE_SECURE"] = config["MODE"] == "production"
+    for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS"):
+        if not isinstance(config[name], int) or config[name] < 1:
+            raise ConfigError(f"EXAM_{name}: must be a whole number of at least 1")
     return config
 
 
@@ -128,6 +146,11 @@ def resolve_secret_key(config: dict[str, Any], instance_path: Path) -> str:
     once all end up with the same secret.
     """
     if config.get("SECRET_KEY"):
+        if config["MODE"] == "production" and len(config["SECRET_KEY"].encode("utf-8")) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"EXAM_SECRET_KEY is too short: production needs at least {MIN_SECRET_BYTES} bytes of random "
+                "secret (e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
         return config["SECRET_KEY"]
     if config["MODE"] == "production":
         raise ConfigError(

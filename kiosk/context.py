@@ -5,7 +5,7 @@ SameSite=Strict cookie (Secure over TLS); only its hash is in the database.
 """
 from __future__ import annotations
 
-from flask import g, jsonify, request, session
+from flask import current_app, g, jsonify, request, session
 from flask_babel import gettext as _
 from flask_babel import refresh
 
@@ -31,7 +31,7 @@ def current_terminal() -> Terminal | None:
 
 def set_terminal_cookie(response, secret: str):
     response.set_cookie(COOKIE, secret, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Strict",
-                        secure=request.is_secure, path="/kiosk")
+                        secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"], path="/kiosk")
     return response
 
 

@@ -112,6 +112,10 @@ def app(db_url, clock, tmp_path, app_config):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "CLOCK": clock,
         "WTF_CSRF_ENABLED": False,
+        # Tests move the clock by hours while logged in; the console's idle
+        # timeout and lifetime are tested on their own (tests/security).
+        "SESSION_IDLE_MINUTES": 7 * 24 * 60,
+        "SESSION_LIFETIME_HOURS": 7 * 24,
     }
     config.update(app_config)
     application = create_app(config)

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from examserver.core import accounts
-
 from examserver.core import audit
+from examserver.core import login_sessions
 from examserver.core.errors import ServiceError
 
 from ..security import LoginUser
@@ -46,7 +46,8 @@ def login():
                 flash(_("Wrong username or password."), "error")
                 status = 401
             else:
-                login_user(LoginUser(user))
+                token = login_sessions.start(user, request.remote_addr or "")
+                login_user(LoginUser(user, token))
                 return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
@@ -57,6 +58,8 @@ def login():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
+        # End the session on the server: a copy of the cookie is worthless from now on.
+        login_sessions.end(current_user.token, "logout")
         audit.record("user.logout", current_user.user, actor=audit.Actor.for_user(current_user.user))
     logout_user()
     flash(_("You have logged out."), "info")

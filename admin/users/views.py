@@ -9,7 +9,9 @@ from examserver.db import db
 from examserver.models import Centre, Role, User
 from examserver.core import accounts
 from examserver.core import centres
+from examserver.core import passwords
 from examserver.core.errors import ServiceError
+from examserver.core.input_guard import form_int
 
 from ..security import actor, role_required
 from . import bp
@@ -20,7 +22,8 @@ from . import bp
 def index():
     users = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.username)).all()
     all_centres = db.session.scalars(sa.select(Centre).order_by(Centre.code)).all()
-    return render_template("users/index.html", users=users, centres=all_centres, roles=list(Role))
+    return render_template("users/index.html", users=users, centres=all_centres, roles=list(Role),
+                           password_rule=passwords.RULE, password_min=passwords.MIN_LENGTH)
 
 
 def _back(exc: ServiceError | None = None):
@@ -34,7 +37,8 @@ def _back(exc: ServiceError | None = None):
 @role_required(Role.ADMIN)
 def create():
     form = request.form
-    centre = db.session.get(Centre, form.get("centre_id", type=int) or 0)
+    centre_id = form_int("centre_id")
+    centre = db.session.get(Centre, centre_id) if centre_id else None
     try:
         role = Role(form.get("role", ""))
         accounts.create_user(form.get("username", ""), form.get("password", ""), role, form.get("full_name", ""),
@@ -81,11 +85,12 @@ def create_centre():
 @bp.route("/rooms", methods=["POST"])
 @role_required(Role.ADMIN)
 def create_room():
-    centre = db.session.get(Centre, request.form.get("centre_id", type=int) or 0)
+    centre_id = form_int("centre_id")
+    centre = db.session.get(Centre, centre_id) if centre_id else None
     if centre is None:
         abort(404)
     try:
-        centres.create_room(centre, request.form.get("name", ""), request.form.get("seats", type=int) or 0, actor())
+        centres.create_room(centre, request.form.get("name", ""), form_int("seats", low=0, high=100000) or 0, actor())
     except ServiceError as exc:
         return _back(exc)
     flash(_("The room is created."), "success")

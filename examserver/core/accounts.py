@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -13,6 +14,8 @@ from examserver import clock
 from examserver.db import db
 from examserver.models import Centre, Role, User
 from examserver.core import audit
+from examserver.core import login_sessions
+from examserver.core import passwords
 from examserver.core import ratelimit
 from examserver.core.errors import Conflict, ServiceError
 
@@ -25,8 +28,23 @@ _TESTING_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 def _hasher() -> PasswordHasher:
     return _TESTING_HASHER if current_app.config.get("MODE") == "testing" else _PRODUCTION_HASHER
+
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made with the current parameters.
+
+    Unknown usernames are checked against it so that a failed login costs the
+    same time whether the name exists or not (no username probing by timing).
+    """
+    hasher = _hasher()
+    key = id(hasher)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hasher.hash(secrets.token_hex(16))
+    return _DUMMY_HASHES[key]
 
 
 def hash_password(password: str) -> str:
@@ -58,8 +76,9 @@ def create_user(
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise ServiceError(_("Username must be 3-64 characters: latin letters, digits, . _ -"), "username")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(_("Password must be at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), "password")
+    refusal = passwords.problem(password or "", username)
+    if refusal:
+        raise ServiceError(refusal, "password")
     if role != Role.ADMIN and centre is None:
         raise ServiceError(_("Every account except an administrator belongs to a testing centre."), "centre")
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
@@ -82,6 +101,13 @@ def create_user(
     return user
 
 
+def _verify_dummy(password: str) -> None:
+    try:
+        _hasher().verify(_dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        pass
+
+
 def authenticate(username: str, password: str, remote_addr: str) -> User | None:
     """Check a login; failures are counted per account and per address in the
     database, and too many within the window refuse even a correct password."""
@@ -94,7 +120,13 @@ def authenticate(username: str, password: str, remote_addr: str) -> User | None:
     ):
         raise ServiceError(_("Too many failed logins. Try again later."), "rate_limited", status=429)
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active or not check_password(user, password):
+    if user is None:
+        # Same work as for a real account: the answer time must not reveal the name.
+        _verify_dummy(password)
+        matches = False
+    else:
+        matches = check_password(user, password)
+    if user is None or not user.active or not matches:
         ratelimit.hit("login-user", username)
         ratelimit.hit("login-addr", remote_addr)
         audit.record("user.login_failed", ("user_account", user.id if user else ""), actor=audit.Actor("anonymous", None, username))
@@ -108,4 +140,6 @@ def set_active(user: User, active: bool, actor: audit.Actor, reason: str) -> Non
     """Activate or deactivate an account; deactivation ends all its sessions."""
     user.active = active
     user.session_version += 1
+    if not active:
+        login_sessions.end_all(user, "deactivated")
     audit.record("user.activate" if active else "user.deactivate", user, actor=actor, reason=reason)

@@ -59,3 +59,25 @@ class User(Base):
     signing_private_key_enc: Mapped[Optional[str]] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
     centre: Mapped[Optional[Centre]] = relationship()
+
+
+class LoginSession(Base):
+    """A console login, kept on the server so that logging out really ends it.
+
+    The browser holds a random token (inside the signed Flask session cookie);
+    only its SHA-256 is stored here. A session ends at logout, on deactivation
+    of the account, after ``SESSION_IDLE_MINUTES`` without a request, or
+    ``SESSION_LIFETIME_HOURS`` after the login, whichever comes first.
+    """
+
+    __tablename__ = "login_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime]
+    # Updated at most once a minute (not on every request) to keep requests cheap.
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[Optional[datetime]]
+    # logout | deactivated | idle | expired
+    end_reason: Mapped[Optional[str]] = mapped_column(sa.String(32))
+    remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")
