@@ -43,9 +43,10 @@ def main_session_ids(competition: Competition) -> list[int]:
 
 
 def main_test_date(competition: Competition) -> date:
-    """The day of the main test: the latest linked main session, else the announced date."""
+    """The day of the main test: the latest session holding an applicant, else the announced date."""
     latest = db.session.scalar(sa.select(sa.func.max(ExamSession.session_date)).where(
-        ExamSession.id.in_(main_session_ids(competition))))
+        ExamSession.id.in_(main_session_ids(competition)
+                           + sorted({a.participant.session_id for a in applicants(competition)}))))
     return latest or competition.test_date
 
 
@@ -64,10 +65,13 @@ def _status(p: Participant, attempt: Attempt | None, row: CompetitionApplicant |
 def applicants(competition: Competition) -> list[Applicant]:
     """Every applicant of ``competition`` with their stage, in registration order."""
     sessions = main_session_ids(competition)
-    if not sessions:
-        return []
+    # Registration lists carry a free-text competition label (CSV column "конкурс"):
+    # a participant of the centre labelled with the competition's code applied to it too.
+    labelled = sa.select(ExamSession.id).where(ExamSession.centre_id == competition.centre_id)
     people = list(db.session.scalars(sa.select(Participant).where(
-        Participant.session_id.in_(sessions), Participant.position_id == competition.position_id)
+        Participant.position_id == competition.position_id,
+        sa.or_(Participant.session_id.in_(sessions),
+               sa.and_(Participant.competition == competition.code, Participant.session_id.in_(labelled))))
         .order_by(Participant.surname, Participant.name, Participant.id)))
     ids = [p.id for p in people]
     attempts = {a.participant_id: a for a in db.session.scalars(sa.select(Attempt).where(

@@ -174,3 +174,27 @@ def test_withdraw_needs_a_reason_and_an_applicant(cworld, app):
         other = make_competition(cworld, code="EDU-2", link=False)
         with pytest.raises(ServiceError):
             announce.withdraw(other, p, "x", actor(cworld))
+
+
+def test_the_registration_label_makes_an_applicant_without_a_linked_session(cworld, app):
+    with app.app_context():
+        comp = make_competition(cworld, link=False)
+        p = register(cworld, "21505199012341")
+        assert ranking.applicants(comp) == []
+        p.competition = comp.code
+        assert [a.participant.id for a in ranking.applicants(comp)] == [p.id]
+
+
+def test_tiebreak_deadline_is_due_then_late(cworld, app, clock):
+    from examserver.competitions import deadlines
+
+    with app.app_context():
+        comp = make_competition(cworld)
+        candidate(cworld, "21505199012341", 6, "Алиев")
+        candidate(cworld, "21505199012342", 6, "Бекова")
+        (due,) = deadlines.deadlines(comp)
+        assert (due.what, due.due_on, due.done, due.late) == ("tiebreak", date(2026, 11, 25), False, False)
+        clock.advance(days=3)
+        assert deadlines.deadlines(comp)[0].late
+        with pytest.raises(ServiceError):
+            tiebreak.schedule(comp, room(cworld), date(2026, 11, 26), START, None, actor(cworld))
