@@ -96,10 +96,13 @@ def decode_spreadsheet(data: bytes) -> tuple[str | None, str | None, int]:
     """
     try:
         return data.decode("utf-8-sig"), None, 0
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        if data.startswith(UTF8_BOM):
-            return None, BOM_NOT_UTF8, line
+    except UnicodeDecodeError:
+        pass
+    if data.startswith(UTF8_BOM):
+        try:  # plain "utf-8" (the BOM is a valid character) gives positions from the file's start
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, BOM_NOT_UTF8, data[: exc.start].count(b"\n") + 1
     try:
         return data.decode("cp1251"), None, 0
     except UnicodeDecodeError as exc:
