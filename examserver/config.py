@@ -86,6 +86,10 @@ SETTINGS: dict[str, Setting] = {
 }
 
 
+# ``EXAM_*`` variables read by a CLI command as its input, not settings of the app.
+COMMAND_INPUTS = frozenset({"EXAM_NEW_USER_PASSWORD"})
+
+
 def _validate_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
@@ -95,10 +99,6 @@ def _validate_timezone(name: str) -> None:
 
 def load_config(environ: dict[str, str] | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the configuration dict from defaults, ``EXAM_*`` variables and overrides.
-# ``EXAM_*`` variables read by a CLI command as its input, not settings of the app.
-COMMAND_INPUTS = frozenset({"EXAM_NEW_USER_PASSWORD"})
-
-
 
     Overrides (from ``create_app``) may also carry non-``EXAM`` keys such as
     ``CLOCK`` or Flask's own settings; unknown ``EXAM_*`` environment variables
