@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SYSTEM_PACKAGES := chromium chromium-driver poppler-utils fonts-dejavu-core
+SYSTEM_PACKAGES := chromium chromium-driver poppler-utils fonts-dejavu-core nginx
 
 .PHONY: demo test install system-deps translations serve bench clean axe
 

@@ -83,9 +83,11 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         init = getattr(module, "init_app", None)
         if init is not None:
             init(app)
+    from examserver.ops import monitoring  # /metrics, request ids, log format
     from examserver.ops.health import bp as health_bp  # /healthz, /readyz
 
     app.register_blueprint(health_bp)
+    monitoring.init_app(app)
 
     @app.context_processor
     def _globals():

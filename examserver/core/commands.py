@@ -30,6 +30,8 @@ def transaction():
     except ServiceError as exc:
         db.session.rollback()
         click.echo(f"error: {exc.message}", err=True)
+        for problem in getattr(exc, "problems", ()):  # refusals that list every reason
+            click.echo(f"  {problem}", err=True)
         sys.exit(1)
     except BaseException:
         db.session.rollback()

@@ -36,3 +36,4 @@ from examserver.models.competitions import (  # noqa: F401
     Competition, CompetitionApplicant, CompetitionDecision, CompetitionSession, CompetitionState, DecisionKind,
     InterviewVote, ReserveEntry, RuleSet, TieBreak, TieBreakEntry,
 )
+from examserver.models.consolidation import ConsolidatedProtocol, ResultBundle, TrustedCentreKey  # noqa: F401,E402
