@@ -65,7 +65,9 @@ def load_demo(progress: Callable[[str], Callable[[int, int], None]] | None = Non
     _demo_commission(centre, actor)
     room = db.session.scalar(sa.select(Room).where(Room.centre_id == centre.id).order_by(Room.name))
     session, codes = _demo_session(centre, room, actor)
-    return _summary(session, codes, base_url)
+    from examserver.competitions.demo import load_demo_competitions  # the competitions feature's demo data
+
+    return _summary(session, codes, base_url) + "\n".join(load_demo_competitions(centre, actor))
 
 
 def _demo_commission(centre: Centre, actor: audit.Actor) -> None:

@@ -45,4 +45,5 @@ def test_demo_says_what_it_does_with_the_database_and_prints_the_given_urls(runn
         assert "deleted" in reset.output
         assert "http://hall.local:8080/kiosk" in reset.output and "sqlite:" not in reset.output.split("Database:")[-1].split("\n", 2)[-1]
         with app.app_context():
-            assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamSession)) == 1
+            # The demo session and the demo competitions' sitting (examserver/competitions/demo.py).
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamSession)) == 2
