@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from examserver import clock
 from examserver.db import db
-from examserver.models import Appeal, AppealSignature, Protocol
+from examserver.models import Appeal, AppealSignature, Competition, Protocol
 from examserver.core import audit
 
 
@@ -42,6 +42,9 @@ def purge(actor: audit.Actor, dry_run: bool = False, now: datetime | None = None
             # A kept correction still names the original by number and digest in its record.
             db.session.execute(sa.update(Protocol).where(Protocol.supersedes_id.in_(protocol_ids))
                                .values(supersedes_id=None))
+            # A competition keeps its row (and reserve entries, which name the protocol by number).
+            db.session.execute(sa.update(Competition).where(Competition.protocol_id.in_(protocol_ids))
+                               .values(protocol_id=None))
             db.session.execute(sa.delete(Protocol).where(Protocol.id.in_(protocol_ids)))
         if appeal_ids:
             db.session.execute(sa.update(Protocol).where(Protocol.appeal_id.in_(appeal_ids)).values(appeal_id=None))

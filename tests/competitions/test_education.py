@@ -198,3 +198,16 @@ def test_tiebreak_deadline_is_due_then_late(cworld, app, clock):
         assert deadlines.deadlines(comp)[0].late
         with pytest.raises(ServiceError):
             tiebreak.schedule(comp, room(cworld), date(2026, 11, 26), START, None, actor(cworld))
+
+
+def test_retention_purge_removes_an_expired_competition_protocol(cworld, app, clock):
+    from examserver.protocols import retention
+
+    with app.app_context():
+        comp = make_competition(cworld)
+        candidate(cworld, "21505199012341", 7, "Алиев")
+        issuing.issue(comp, actor(cworld))
+        clock.advance(days=5 * 366 + 1)
+        summary = retention.purge(actor(cworld))
+        assert summary.protocols >= 2   # the testing protocol and the competition protocol
+        assert comp.protocol_id is None and issuing.current_protocol(comp) is None
