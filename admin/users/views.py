@@ -89,8 +89,9 @@ def create_room():
     centre = db.session.get(Centre, centre_id) if centre_id else None
     if centre is None:
         abort(404)
+    seats = form_int("seats", low=0, high=100000) or 0
     try:
-        centres.create_room(centre, request.form.get("name", ""), form_int("seats", low=0, high=100000) or 0, actor())
+        centres.create_room(centre, request.form.get("name", ""), seats, actor())
     except ServiceError as exc:
         return _back(exc)
     flash(_("The room is created."), "success")
