@@ -407,14 +407,14 @@
     document.getElementById("time-warning-ok").addEventListener("click", function () {
       document.getElementById("time-warning").hidden = true;
     });
-    document.addEventListener("keydown", function (e) { self.key(e); });
+    document.addEventListener("keydown", function (e) { self.onKey(e); });
   };
 
   /* Shortcuts by physical key (event.code): the same keys on the Latin, Kyrgyz
    * and Russian layouts. Enter and Space are left to the focused button, link
    * or summary (so Tab + Enter works everywhere); on the page itself they
    * choose the answer under the cursor. */
-  Exam.prototype.key = function (e) {
+  Exam.prototype.onKey = function (e) {
     if (e.ctrlKey || e.altKey || e.metaKey || this.ending) { return; }
     if (document.getElementById("kiosk-dialog").open) { return; }
     var t = e.target, tag = t && t.tagName ? t.tagName : "";

@@ -93,6 +93,7 @@ def test_appeal_from_kiosk_to_signed_protocol(live_server, page, browser, loaded
     page.wait_for_selector('#save-status[data-state="saved"]')
     page.click("#to-review")
     page.click("#finish")
+    page.click("#kiosk-dialog-ok")   # the kiosk's own confirmation dialog (no confirm())
     page.wait_for_selector("#result")
     page.fill("#statement", "Мен 2-суроого башка жооп бергем деп ойлойм.")
     page.click("#appeal")
