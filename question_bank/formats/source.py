@@ -88,6 +88,13 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> LList:
     return lst
 
 
+# No implicit timestamps: a bank never holds dates, and "id: 2024-01-01" or a
+# typo like "version: 2024-13-45" must arrive as text (an id, or a clear
+# "must be a whole number"), not as a date object or a constructor crash.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
