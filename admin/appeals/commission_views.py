@@ -12,14 +12,24 @@ from examserver.core.errors import ServiceError
 
 from ..security import actor, current_db_user, require_centre, role_required
 from . import bp
+from .player import MAX_ID, form_id, form_ids
 
 MANAGERS = (Role.ADMIN, Role.PROCTOR, Role.CHAIR)
 
 
 def _centre() -> Centre | None:
     user = current_db_user()
-    centre_id = request.values.get("centre_id", type=int) if user.role == Role.ADMIN else user.centre_id
+    if user.role != Role.ADMIN:
+        return db.session.get(Centre, user.centre_id) if user.centre_id else None
+    raw = request.values.get("centre_id", "")
+    centre_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID else None
     return db.session.get(Centre, centre_id) if centre_id else None
+
+
+def _not_in_list() -> ServiceError:
+    """One refusal for any id that is not a commission account of this centre:
+    it never says whether the id exists or whose it is."""
+    return ServiceError(_("Choose the chair and the members from this centre's list."), "not_in_list")
 
 
 def _candidates(centre: Centre | None) -> list[User]:
@@ -36,13 +46,19 @@ def commission_list():
     centre = _centre()
     if request.method == "POST" and centre is not None:
         try:
-            chair = db.session.get(User, request.form.get("chair_id", type=int) or 0)
-            members = [db.session.get(User, int(i)) for i in request.form.getlist("member_ids")]
-            session = db.session.get(ExamSession, request.form.get("session_id", type=int) or 0)
-            commissions.create_commission(centre, request.form.get("name", ""), chair,
-                                          [m for m in members if m is not None], actor(), session=session)
-        except ValueError:
-            flash(_("Malformed form data."), "error")
+            # Ids from the form are looked up only among this centre's own
+            # accounts and sessions (never db.session.get on a raw id).
+            listed = {u.id: u for u in _candidates(centre)}
+            chair_id, member_ids, session_id = form_id("chair_id"), form_ids("member_ids"), form_id("session_id")
+            if (chair_id is not None and chair_id not in listed) or any(i not in listed for i in member_ids):
+                raise _not_in_list()
+            session = None
+            if session_id is not None:
+                session = db.session.get(ExamSession, session_id)
+                if session is None or session.centre_id != centre.id:
+                    raise ServiceError(_("Choose a session of this centre."), "not_in_list")
+            commissions.create_commission(centre, request.form.get("name", ""), listed.get(chair_id),
+                                          [listed[i] for i in member_ids], actor(), session=session)
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
@@ -62,9 +78,20 @@ def commission_member(commission_id: int):
     if commission is None:
         return redirect(url_for(".commission_list"))
     require_centre(commission.centre_id)
-    user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    try:
+        user_id = form_id("user_id")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".commission_list"))
+    # Add: an account of the commission's centre; remove: one of its members. Any
+    # other id gets the same answer, whoever it belongs to.
+    if request.form.get("action") == "remove":
+        pool = [m.user for m in commission.members]
+    else:
+        pool = _candidates(db.session.get(Centre, commission.centre_id))
+    user = next((u for u in pool if u.id == user_id), None)
     if user is None:
-        flash(_("Choose a person."), "error")
+        flash(_("Choose a person from this centre's list."), "error")
         return redirect(url_for(".commission_list"))
     try:
         if request.form.get("action") == "remove":

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from examserver import clock
@@ -15,9 +15,14 @@ from examserver.core.errors import ServiceError
 
 from ..security import actor, current_db_user, require_centre, role_required
 from . import bp
+from .player import corrections_from_form, discrepancy_lines, form_id, form_ids, steps_for_player
 
 ALL_ROLES = (Role.ADMIN, Role.PROCTOR, Role.CHAIR, Role.MEMBER)
 FILERS = (Role.ADMIN, Role.PROCTOR)
+# The review shows the answer keys (seed 003 §35: to the commission, in the
+# candidate's presence): only the appeal's own commission and administrators.
+REVIEWERS = (Role.ADMIN, Role.CHAIR, Role.MEMBER)
+NOTICES = "appeal_notices"
 
 
 def _centre_filter() -> int | None:
@@ -34,6 +39,26 @@ def load_appeal(appeal_id: int):
     attempt = appeals.attempt_of(appeal)
     require_centre(attempt.session.centre_id)
     return appeal, attempt
+
+
+def may_review(appeal, attempt) -> bool:
+    """Administrators, and the chair and members of this appeal's commission."""
+    user = current_db_user()
+    return user.role == Role.ADMIN or commissions.is_member(_commission(appeal, attempt), user)
+
+
+def load_for_commission(appeal_id: int):
+    """:func:`load_appeal`, and 403 unless the user may review this appeal."""
+    appeal, attempt = load_appeal(appeal_id)
+    if not may_review(appeal, attempt):
+        abort(403)
+    return appeal, attempt
+
+
+def notice(message: str, category: str, anchor: str) -> None:
+    """A message shown next to ``anchor`` on the review page (where the person is),
+    not at the top of a long page like a flash."""
+    session[NOTICES] = [*session.get(NOTICES, []), [anchor, category, message]]
 
 
 @bp.route("/")
@@ -59,9 +84,10 @@ def _fileable_attempts() -> list[Attempt]:
 def file():
     if request.method == "POST":
         try:
-            attempt = db.session.get(Attempt, int(request.form.get("attempt_id", "")))
-        except ValueError:
-            attempt = None
+            attempt_id = form_id("attempt_id")
+        except ServiceError:
+            attempt_id = None
+        attempt = db.session.get(Attempt, attempt_id) if attempt_id else None
         if attempt is None:
             flash(_("Choose the candidate's test."), "error")
         else:
@@ -72,7 +98,9 @@ def file():
                 flash(exc.message, "error")
             else:
                 flash(_("Appeal %(number)s is filed.", number=appeal.number), "success")
-                return redirect(url_for(".review", appeal_id=appeal.id))
+                if may_review(appeal, attempt):
+                    return redirect(url_for(".review", appeal_id=appeal.id))
+                return redirect(url_for(".index"))
     return render_template("appeals/file.html", attempts=_fileable_attempts(), to_local=clock.to_local,
                            deadline=appeals.appeal_deadline, statement=request.form.get("statement", ""))
 
@@ -84,9 +112,9 @@ def _commission(appeal, attempt) -> Commission | None:
 
 
 @bp.route("/<int:appeal_id>")
-@role_required(*ALL_ROLES)
+@role_required(*REVIEWERS)
 def review(appeal_id: int):
-    appeal, attempt = load_appeal(appeal_id)
+    appeal, attempt = load_for_commission(appeal_id)
     rp = replay_service.replay_attempt(attempt)
     commission = _commission(appeal, attempt)
     user = current_db_user()
@@ -94,9 +122,13 @@ def review(appeal_id: int):
     signatures = {s.user_id: s for s in appeal_decisions.signatures_of(appeal)}
     present = [db.session.get(User, i) for i in details.get("present", [])]
     questions = replay_service.question_views(rp, attempt.language)
+    notices: dict[str, list] = {}
+    for anchor, category, message in session.pop(NOTICES, []):
+        notices.setdefault(anchor, []).append((category, message))
     return render_template(
         "appeals/review.html", appeal=appeal, attempt=attempt, rp=rp, questions=questions,
-        steps=_steps_with_letters(rp, questions), commission=commission,
+        steps=steps_for_player(rp, questions), discrepancies=discrepancy_lines(rp), notices=notices,
+        commission=commission,
         members=commissions.ordered_members(commission) if commission else [],
         conflicts=commissions.proctor_conflicts(commission, attempt.session) if commission else set(),
         is_chair=commission is not None and any(m.user_id == user.id and m.is_chair for m in commission.members),
@@ -107,88 +139,72 @@ def review(appeal_id: int):
     )
 
 
-def _steps_with_letters(rp, questions) -> list[dict]:
-    """Steps for the player, with the answer also in the letters the candidate saw (A, B, ...)."""
-    letters = {q["index"]: {o["id"]: o["letter"] for o in q["options"]} for q in questions}
-    out = []
-    for step in rp.steps:
-        d = step.to_dict()
-        if d["selected"] is not None:
-            shown = letters.get(d["slot"], {})
-            d["letters"] = "".join(sorted(shown.get(o, "?") for o in d["selected"])) or "—"
-        else:
-            d["letters"] = ""
-        out.append(d)
-    return out
-
-
 def _policy() -> str:
     from flask import current_app
 
     return current_app.config["NEUTRALISE_POLICY"]
 
 
-def _corrections_from_form() -> list[dict]:
-    """Rows ``corr_slot_N`` / ``corr_options_N`` / ``corr_reason_N`` of the decision form."""
-    out = []
-    for n in range(1, 11):
-        slot = request.form.get(f"corr_slot_{n}", "").strip()
-        if not slot:
-            continue
-        options = [o.strip().lower() for o in request.form.get(f"corr_options_{n}", "").replace(";", ",").split(",")]
-        out.append({"slot": slot, "selected": [o for o in options if o],
-                    "reason": request.form.get(f"corr_reason_{n}", "")})
-    return out
-
-
 @bp.route("/<int:appeal_id>/decide", methods=["POST"])
 @role_required(Role.CHAIR)
 def decide(appeal_id: int):
-    appeal, attempt = load_appeal(appeal_id)
+    """Record the decision: corrections are the options the chair ticked, defective questions are ticked too."""
+    appeal, attempt = load_for_commission(appeal_id)
     verdict = request.form.get("decision", "")
     grounds = {"rejected": "score_confirmed"}.get(verdict, request.form.get("grounds", ""))
     remedy = request.form.get("remedy") or None
     if grounds == "defective_item":
         remedy = "neutralise"
     try:
-        present = [int(i) for i in request.form.getlist("present")]
+        present = form_ids("present")
+        rp = replay_service.replay_attempt(attempt)
+        corrections = corrections_from_form(rp) if remedy == "rescore" else []
         appeal_decisions.decide(appeal, verdict, grounds, request.form.get("text", ""), present,
-                                current_db_user(), actor(), remedy=remedy, corrections=_corrections_from_form(),
-                                slots=[s for s in request.form.get("slots", "").replace(";", ",").split(",") if s.strip()])
-    except ValueError:
-        flash(_("Malformed form data."), "error")
+                                current_db_user(), actor(), remedy=remedy, corrections=corrections,
+                                slots=form_ids("slots"))
     except ServiceError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(_("The decision is recorded. Each member present now confirms it with their password."), "success")
+        notice(exc.message, "error", "decision-form")
+        return redirect(url_for(".review", appeal_id=appeal.id) + "#decision-form")
+    notice(_("The decision is recorded. Each member present now confirms it with their password."), "success",
+           "signing")
     return redirect(url_for(".review", appeal_id=appeal.id) + "#signing")
 
 
 @bp.route("/<int:appeal_id>/sign", methods=["POST"])
-@role_required(*ALL_ROLES)
+@role_required(*REVIEWERS)
 def sign(appeal_id: int):
-    appeal, attempt = load_appeal(appeal_id)
+    """A member present signs with their own password (on the commission's screen)."""
+    appeal, attempt = load_for_commission(appeal_id)
+    back = redirect(url_for(".review", appeal_id=appeal.id) + "#signing")
     try:
-        member = db.session.get(User, int(request.form.get("member_id", "")))
-    except ValueError:
-        member = None
+        member_id = form_id("member_id")
+    except ServiceError as exc:
+        notice(exc.message, "error", "signing")
+        return back
+    # Only a member of this commission is looked up: an id from the form never
+    # reveals another person's name.
+    commission = _commission(appeal, attempt)
+    member = next((m.user for m in (commission.members if commission else []) if m.user_id == member_id), None)
     if member is None:
-        flash(_("Choose the member who signs."), "error")
-        return redirect(url_for(".review", appeal_id=appeal.id) + "#signing")
+        notice(_("Choose the member who signs."), "error", "signing")
+        return back
     try:
         protocol = appeal_decisions.sign(appeal, member, request.form.get("password", ""), actor())
     except ServiceError as exc:  # a wrong password keeps its audit entry and rate count (keep=True)
-        flash(exc.message, "error")
+        notice(exc.message, "error", "signing")
     else:
-        flash(_("Signed by %(name)s.", name=member.full_name), "success")
+        notice(_("Signed by %(name)s.", name=member.full_name), "success", "signing")
         if protocol is not None:
-            flash(_("The appeal protocol No. %(number)s is signed and issued.", number=protocol.number), "success")
-    return redirect(url_for(".review", appeal_id=appeal.id) + "#signing")
+            notice(_("The appeal protocol No. %(number)s is signed and issued.", number=protocol.number), "success",
+                   "signing")
+    return back
 
 
 @bp.route("/<int:appeal_id>/protocol.pdf")
 @role_required(*ALL_ROLES)
 def protocol_pdf(appeal_id: int):
+    """The signed appeal protocol (no answer keys in it): the commission, administrators
+    and the centre's proctors, who hand it to the candidate."""
     appeal, _attempt = load_appeal(appeal_id)
     protocol = appeal_protocols.appeal_protocol(appeal)
     if protocol is None:

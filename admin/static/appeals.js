@@ -15,11 +15,13 @@
     var jump = document.getElementById("jump");
     var cursor = -1, timer = null;
 
+    var words = JSON.parse(data.textContent).words || {};
+    // Words come from the server in the reader's language (kinds, inputs), never event codes.
     function describe(s) {
-      var parts = ["№ " + s.seq, s.kind];
-      if (s.slot) parts.push(player.dataset.q || "Q" + s.slot);
-      if (s.input) parts.push(s.input);
-      if (s.letters) parts.push("→ " + s.letters);
+      var parts = ["№ " + s.seq, s.kind_label || s.kind];
+      if (s.slot) parts.push((words.question || "") + " " + s.slot);
+      if (s.input_label || s.detail_label) parts.push(s.input_label || s.detail_label);
+      if (s.letters) parts.push((words.answer_became || "") + " " + s.letters);
       parts.push(s.server_time);
       if (s.client_time) parts.push("(" + s.client_time + ")");
       return parts.join(" · ");
@@ -44,7 +46,7 @@
     function play() {
       if (timer) { stop(); return; }
       if (cursor >= steps.length - 1) cursor = -1;
-      playBtn.textContent = "⏸ " + playBtn.dataset.pause;
+      playBtn.textContent = "❚❚ " + playBtn.dataset.pause;
       timer = setInterval(function () { show(cursor + 1); }, 900);
     }
     function jumpTo(slot) {

@@ -24,7 +24,8 @@ MAX_MEMBERS = 5  # besides the chair
 
 def _check_user(centre: Centre, user: User, chair: bool) -> None:
     if user.centre_id != centre.id:
-        raise ServiceError(_("%(name)s does not belong to this testing centre.", name=user.full_name), "wrong_centre")
+        # No name: the id may have come from a form, and the person is not ours to name.
+        raise ServiceError(_("A person chosen does not belong to this testing centre."), "wrong_centre")
     if not user.active:
         raise ServiceError(_("The account of %(name)s is deactivated.", name=user.full_name), "inactive")
     allowed = (Role.CHAIR,) if chair else (Role.CHAIR, Role.MEMBER)

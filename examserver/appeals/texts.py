@@ -23,6 +23,9 @@ def decision_text(decision: dict) -> str:
 
 def recomputation_text(shown: dict) -> str:
     rec, stored = shown["recomputed"], shown["stored"]
+    if stored.get("total") is None:
+        return _("Score recomputed from the journal: %(total)s of %(max)s; there is no valid signed testing "
+                 "protocol to compare it with.", total=rec["total"], max=rec["max"])
     if shown["match"]:
         return _("Score recomputed from the journal: %(total)s of %(max)s; it matches the protocol.",
                  total=rec["total"], max=rec["max"])
@@ -31,9 +34,69 @@ def recomputation_text(shown: dict) -> str:
 
 
 def chain_text(shown: dict) -> str:
+    """``chain_ok`` in records made since the journal is checked against the
+    signed protocol means: chain intact *and* head and last seq as signed."""
     if shown["chain_ok"]:
         return _("Journal hash chain verified (%(n)s events).", n=shown["journal_events"])
-    return _("Journal hash chain BROKEN at event %(seq)s.", seq=shown["first_bad_seq"])
+    if shown.get("first_bad_seq") is not None:
+        return _("Journal hash chain BROKEN at event %(seq)s.", seq=shown["first_bad_seq"])
+    return _("The answer journal differs from the signed testing protocol.")
+
+
+def _short(value: str) -> str:
+    return value[:16] + "…" if len(value) > 20 else (value or "—")
+
+
+def _verdict(value: str) -> str:
+    return {"meets": _("meets the requirements"), "does_not_meet": _("does not meet the requirements")}.get(
+        value, value or "—")
+
+
+def discrepancy_text(d: dict) -> str:
+    """One discrepancy (``{"code", "signed", "found"}``) as a sentence: what differs, the signed value, the found one."""
+    code, signed, found = d["code"], d.get("signed", ""), d.get("found", "")
+    if code == "journal_chain":
+        return _("Journal hash chain broken: the first bad event is No. %(seq)s.", seq=found)
+    if code == "journal_head":
+        return _("Journal head hash: signed %(signed)s, found %(found)s (events deleted, added or re-hashed).",
+                 signed=_short(signed), found=_short(found))
+    if code == "journal_last_seq":
+        return _("Number of the last journal event: signed %(signed)s, found %(found)s.", signed=signed, found=found)
+    if code == "journal_no_finish":
+        return _("The journal has no finish event.")
+    if code == "journal_after_finish":
+        return _("Events recorded after the finish (never scored): No. %(seqs)s.", seqs=found)
+    if code == "journal_appeal_missing":
+        return _("The journal has no record of the filing of appeal %(number)s (events deleted).", number=signed)
+    if code == "protocol_missing":
+        return _("There is no signed testing protocol for this test.")
+    if code == "protocol_signature":
+        return _("The centre signature of testing protocol No. %(number)s does not verify.", number=signed)
+    if code == "protocol_record":
+        return _("Testing protocol No. %(number)s cannot be read.", number=signed)
+    if code == "protocol_attempt":
+        return _("The testing protocol belongs to another session or candidate (%(signed)s; this test: %(found)s).",
+                 signed=signed, found=found)
+    if code == "form_digest":
+        return _("Form digest: signed %(signed)s, found %(found)s.", signed=_short(signed), found=_short(found))
+    if code == "blueprint_digest":
+        return _("Test blueprint digest: signed %(signed)s, found %(found)s.", signed=_short(signed),
+                 found=_short(found))
+    if code == "total_points":
+        return _("Total score: signed %(signed)s, recomputed %(found)s.", signed=signed, found=found)
+    if code == "max_points":
+        return _("Maximum score: signed %(signed)s, recomputed %(found)s.", signed=signed, found=found)
+    if code == "correct":
+        return _("Correct answers: signed %(signed)s, recomputed %(found)s.", signed=signed, found=found)
+    if code == "verdict":
+        return _("Verdict: signed %(signed)s, recomputed %(found)s.", signed=_verdict(signed), found=_verdict(found))
+    if code.startswith("section:"):
+        return _("Section %(code)s (points/maximum (correct)): signed %(signed)s, recomputed %(found)s.",
+                 code=code.split(":", 1)[1], signed=signed, found=found)
+    if code == "stored_score":
+        return _("The score stored in the database was changed: signed %(signed)s, stored %(found)s.",
+                 signed=signed, found=found)
+    return _("The score cannot be recomputed.")
 
 
 def member_line(member: dict) -> str:
@@ -55,6 +118,7 @@ def appeal_lines(record: dict, lang: str):
                _("Testing protocol No. %(number)s", number=record["original_protocol"] or "—"),
                ("head", _("Statement")), appeal["statement"]]
     seen = [("head", _("What the commission was shown")), chain_text(shown), recomputation_text(shown),
+            *[("strong", discrepancy_text(d)) for d in shown.get("discrepancies") or []],
             ("mono", _("form SHA-256: %(digest)s", digest=shown["form_digest"])),
             ("mono", _("answer journal head: %(head)s", head=shown["journal_head"])),
             ("mono", _("item versions: %(items)s", items=", ".join(shown["items"])))]

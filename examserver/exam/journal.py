@@ -10,9 +10,14 @@ Every event is hashed together with the hash of the event before it::
 ``prev_hash`` is the 64-character lower-case hex text of the previous event's
 hash; the start event (seq 0) uses :data:`GENESIS` (64 zeros).
 ``canonical_bytes`` is :func:`examserver.canonical.canonical_bytes` (sorted
-keys, UTF-8, no whitespace, no floats). The head hash (the last event's) goes
-into the signed testing protocol, so any later edit, deletion or reordering of
-journal rows is detected by :func:`verify_chain`.
+keys, UTF-8, no whitespace, no floats). The head hash (the last event's) and
+the last sequence number go into the signed testing protocol, so any later
+edit, deletion or reordering of journal rows is detected by
+:func:`check_signed`: :func:`verify_chain` alone finds an edit in the middle,
+but not a re-hashed chain, a deleted tail or an appended event, which only the
+signed head and last seq expose. Only the events up to the ``finish`` event
+count (:func:`answers_from_journal`); anything recorded after it is itself a
+discrepancy.
 """
 from __future__ import annotations
 
@@ -118,20 +123,43 @@ def verify_chain(events: Iterable[JournalEvent]) -> ChainCheck:
     return ChainCheck(True, None, prev)
 
 
+def until_finish(events: Iterable[JournalEvent]) -> list[JournalEvent]:
+    """The events in sequence order up to and including the first ``finish``
+    (all of them while there is none): nothing after the finish is scored."""
+    out = []
+    for event in sorted(events, key=lambda e: e.seq):
+        out.append(event)
+        if event.kind == "finish":
+            break
+    return out
+
+
+def after_finish(events: Iterable[JournalEvent]) -> list[int]:
+    """Sequence numbers of the events recorded after the first ``finish``."""
+    ordered = sorted(events, key=lambda e: e.seq)
+    return [e.seq for e in ordered[len(until_finish(ordered)):]]
+
+
 def answers_from_journal(events: Iterable[JournalEvent]) -> dict[int, frozenset[str]]:
     """Slot index -> selected option ids; the last answer event per slot wins.
 
     A slot whose last answer cleared every option is left out (unanswered).
+    Events after the ``finish`` event are ignored; a payload that is not a
+    well-formed answer (only possible by editing the database) is skipped,
+    and the chain check reports the edit.
     """
     answers: dict[int, frozenset[str]] = {}
-    for event in sorted(events, key=lambda e: e.seq):
-        if event.kind == "answer":
-            answers[int(event.payload["slot"])] = frozenset(event.payload.get("selected") or ())
+    for event in until_finish(events):
+        if event.kind != "answer" or not isinstance(event.payload, dict):
+            continue
+        slot, selected = event.payload.get("slot"), event.payload.get("selected") or ()
+        if isinstance(slot, int) and not isinstance(slot, bool) and isinstance(selected, (list, tuple)):
+            answers[slot] = frozenset(str(o) for o in selected)
     return {slot: sel for slot, sel in answers.items() if sel}
 
 
 def flags_from_journal(events: Iterable[JournalEvent]) -> set[int]:
-    """Slots currently flagged for review."""
+    """Slots currently flagged for review (kiosk state restore; restored by KIOSK FRONT)."""
     flags: dict[int, bool] = {}
     for event in sorted(events, key=lambda e: e.seq):
         if event.kind == "flag":
@@ -146,3 +174,55 @@ def last_visited(events: Iterable[JournalEvent]) -> int | None:
         if event.kind in ("visit", "answer", "flag"):
             slot = int(event.payload["slot"])
     return slot
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """One way the stored data differs from what was signed: ``code`` names
+    the field (``journal_head``, ``total_points``, ``section:BASIC`` ...),
+    ``signed`` and ``found`` are the two values as text."""
+
+    code: str
+    signed: str
+    found: str
+
+
+def check_signed(events: Iterable[JournalEvent], signed_head: str, signed_last_seq: int,
+                 appeal_number: str | None = None) -> list[Discrepancy]:
+    """Compare a finished attempt's journal with the head hash and last seq
+    signed in its testing protocol (design invariants 3 and 11).
+
+    The signed journal ends with the ``finish`` event. The only event that may
+    follow it is the ``appeal`` event written when an appeal is filed
+    (``appeals.filing``): exactly one, naming ``appeal_number``, and only when
+    an appeal exists. Flags: a broken chain (an edit in place), an event at
+    the signed last seq whose hash is not the signed head (a re-hashed chain,
+    a deleted tail), a journal ending elsewhere than the signed last seq, a
+    missing ``finish``, any other event after the finish, and a missing
+    ``appeal`` event.
+    """
+    ordered = sorted(events, key=lambda e: e.seq)
+    check = verify_chain(ordered)
+    found: list[Discrepancy] = []
+    if not check.ok:
+        found.append(Discrepancy("journal_chain", "", str(check.first_bad_seq)))
+    body = list(ordered)
+    appeal_event = None
+    if (appeal_number is not None and body and body[-1].kind == "appeal" and isinstance(body[-1].payload, dict)
+            and body[-1].payload.get("number") == appeal_number):
+        appeal_event = body.pop()
+    at_signed = next((e for e in body if e.seq == signed_last_seq), None)
+    head = at_signed.hash if at_signed is not None else (body[-1].hash if body else "")
+    if head != signed_head:
+        found.append(Discrepancy("journal_head", signed_head, head))
+    last_seq = body[-1].seq if body else -1
+    if last_seq != signed_last_seq:
+        found.append(Discrepancy("journal_last_seq", str(signed_last_seq), str(last_seq)))
+    if not any(e.kind == "finish" for e in body):
+        found.append(Discrepancy("journal_no_finish", "finish", ""))
+    late = after_finish(body)
+    if late:
+        found.append(Discrepancy("journal_after_finish", "", ", ".join(str(s) for s in late)))
+    if appeal_number is not None and appeal_event is None:
+        found.append(Discrepancy("journal_appeal_missing", appeal_number, ""))
+    return found

@@ -133,6 +133,23 @@ def _der_length(blob: bytes) -> int:
     return 2 + count + int.from_bytes(blob[2:2 + count], "big")
 
 
+def _canonical_contents(raw: bytes, sig_object: Any, contents: bytes) -> bool:
+    """True iff the bytes left out of the ByteRange are exactly ``<HEX>`` in
+    upper case, as the signer wrote them.
+
+    A PDF reader decodes hex strings case-insensitively and the signature does
+    not cover its own ``/Contents``: without this check, changing the case of
+    one hex digit (or any other re-encoding) would still verify, and
+    docs/protocols.md promises that any changed byte fails.
+    """
+    try:
+        start, first_len, second_start, _second_len = (int(v) for v in sig_object["/ByteRange"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    gap = raw[start + first_len:second_start]
+    return gap == b"<" + contents.hex().upper().encode("ascii") + b">"
+
+
 def _pades_checks(raw: bytes, report: Report, trusted: dict[str, Ed25519PublicKey], fingerprint: str) -> None:
     from cryptography import x509
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -154,6 +171,8 @@ def _pades_checks(raw: bytes, report: Report, trusted: dict[str, Ed25519PublicKe
         der_len = _der_length(contents)
         report.add("signature container intact", 0 < der_len <= len(contents)
                    and not any(contents[der_len:]), "no bytes after the CMS value")
+        report.add("signature bytes canonically encoded", _canonical_contents(raw, sig.sig_object, contents),
+                   "/Contents fills the ByteRange gap as upper-case hex")
         cert_der = sig.signer_cert.dump()
         cert = x509.load_der_x509_certificate(cert_der)
         key = cert.public_key()

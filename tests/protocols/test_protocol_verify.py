@@ -107,3 +107,21 @@ def test_session_protocol_pdf_verifies(world, finished_attempt):
     report = verify_bytes(protocols.render_pdf(proto, "ru"), trusted_keys())
     assert report.ok, [c for c in report.checks if not c.ok]
     assert any(c.name.startswith("printed participant 1") for c in report.checks)
+
+
+def test_changing_the_case_of_a_signature_hex_digit_fails(finished_attempt, backend):
+    """A PDF reader decodes /Contents hex case-insensitively; the verifier must not."""
+    if backend != "sqlite":
+        pytest.skip("the PDF bytes do not depend on the database")
+    proto = protocols.create_testing_protocol(finished_attempt)
+    pdf = protocols.render_pdf(proto)
+    trusted = trusted_keys()
+    start = pdf.rindex(b"/Contents <") + len(b"/Contents <")
+    end = pdf.index(b">", start)
+    letters = [start + i for i, b in enumerate(pdf[start:end]) if chr(b) in "ABCDEFabcdef"]
+    assert len(letters) > 10
+    for pos in letters[:3] + letters[len(letters) // 2:len(letters) // 2 + 2] + letters[-3:]:
+        changed = pdf[:pos] + pdf[pos:pos + 1].swapcase() + pdf[pos + 1:]
+        report = verify_bytes(changed, trusted)
+        assert not report.ok
+        assert [c.name for c in report.checks if not c.ok] == ["signature bytes canonically encoded"]
