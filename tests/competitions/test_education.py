@@ -14,6 +14,7 @@ from question_bank.blueprint import Blueprint
 from examserver.db import db
 from examserver.models import Attempt, ExamBlueprint, ExamSession, Participant, ReserveEntry, SessionState
 from examserver.core.errors import ServiceError
+from examserver.exam import codes
 from examserver.competitions import announce, decisions, issuing, ranking, tiebreak
 from tests.competitions.conftest import actor, answer, candidate, close, make_competition, register, room, sit
 
@@ -81,6 +82,7 @@ def test_three_way_tie_resolved_by_the_sum_of_both_tests(cworld, app):
         assert ranking.outcome(comp)[1].status == "tie_break_pending"
         for entry, right in zip(tb.entries, (1, 2, 0)):
             twin = db.session.get(Participant, entry.participant_id)
+            assert codes.find_participant(codes.issue_code(twin, actor(cworld))).id == twin.id   # the proctor's door
             attempt = sit(cworld, twin, right)
             main = db.session.scalar(sa.select(Attempt).where(Attempt.participant_id == entry.main_participant_id))
             seen = {s["item_id"] for s in main.form["slots"]}
