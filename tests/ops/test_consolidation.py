@@ -148,7 +148,7 @@ def test_the_console_shows_results_across_centres_with_filters_and_csv(exam_worl
     runner = authority.test_cli_runner()
     assert runner.invoke(args=["results", "trust", "BISH", str(keys)]).exit_code == 0
     assert runner.invoke(args=["results", "import", str(bundle)]).exit_code == 0
-    password = "Authority-Pass-2026!"
+    password = "Central-Office-2026!"
     with authority.app_context():
         accounts.create_user("authority", password, Role.ADMIN, "Authority Admin", None)
         db.session.commit()
