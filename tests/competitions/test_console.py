@@ -79,3 +79,31 @@ def test_municipal_votes_over_http(cworld, app, client):
                                                   "theme": ["motivation", "goals"], "note": ["Жакшы", ""]})
     assert response.status_code == 302
     assert "no candidate has the majority" in client.get(base).get_data(as_text=True)
+
+
+def test_pages_and_protocol_render_in_kyrgyz_and_russian(cworld, app, client, tmp_path):
+    from examserver.competitions import decisions, issuing
+    from tests.competitions.conftest import actor
+
+    with app.app_context():
+        comp = make_competition(cworld, "municipal", "MUN-8")
+        a = candidate(cworld, "21505199012341", 7, "Алиев")
+        candidate(cworld, "21505199012342", 6, "Бекова")
+        decisions.record_votes(comp, [("Мамбетов", a.id, {"goals": "Так"})], actor(cworld))
+        number = issuing.issue(comp, actor(cworld)).number
+        decisions.decide(comp, "declined", "Баш тартты", actor(cworld))
+        db.session.commit()
+        base = f"/admin/competitions/{comp.id}"
+    _login(client)
+    ky = client.get(base + "?lang=ky").get_data(as_text=True)
+    assert "Ички резервге сунушталгандар (баллдын кеминде 75 %" in ky
+    assert "Алиев Бакыт кызматтан баш тартты" in ky
+    ru = client.get(base + "?lang=ru").get_data(as_text=True)
+    assert "Рекомендованы во внутренний резерв (не менее 75 %" in ru
+    assert "Конкурсы" in client.get("/admin/competitions/?lang=ru").get_data(as_text=True)
+    runner = app.test_cli_runner()
+    for lang in ("ky", "ru"):
+        path = str(tmp_path / f"p-{lang}.pdf")
+        result = runner.invoke(args=["protocol", "export", number, "--pdf", "--lang", lang, "-o", path])
+        assert result.exit_code == 0, result.output
+        assert runner.invoke(args=["verify", path]).exit_code == 0
