@@ -13,7 +13,8 @@ from .csvbank import read_csv
 from .dump import dump_bank
 from .fields import Reporter
 from .native import Located, read_item, read_meta, read_topic
-from .source import line_of, list_files, read_tree
+from .source import line_of, list_files
+from .stream import read_tree_streaming
 
 __all__ = ["load_bank", "check_bank", "dump_bank", "read_bank_files"]
 
@@ -105,9 +106,21 @@ def read_bank_files(path: str | Path, known_topics: Mapping[str, Topic] | None =
             items.extend(got)
             problems.extend(probs)
             continue
-        tree, probs = read_tree(fpath, display)
-        problems.extend(probs)
         rep = Reporter(display, problems)
+
+        def on_item(value: object, line: int, rep: Reporter = rep) -> None:
+            got = read_item(rep, value, line)
+            if got is not None:
+                items.append(got)
+
+        # Items are read as they are parsed, so a big file never holds all of
+        # its YAML nodes at once (see formats/stream.py).
+        n_items, n_problems = len(items), len(problems)
+        tree, probs = read_tree_streaming(fpath, display, "items", on_item)
+        if probs:
+            # A file that cannot be parsed reports just that, as before streaming.
+            del items[n_items:], problems[n_problems:]
+        problems.extend(probs)
         _read_native(tree, rep, metas, topics, items)
     _cross_check(metas, topics, items, known_topics or {}, problems)
     for loc in items:

@@ -88,3 +88,34 @@ def test_limits_equal_the_columns(write):
     over = text.replace(at_limit, at_limit + "X").replace("2147483647", "2147483648")
     problems = check_bank(write("over.yaml", over))
     assert {p.field for p in problems} == {"id", "version"}
+
+
+def test_streamed_items_equal_the_whole_file_reading(good_bank):
+    """The streaming reader gives the same values and lines as reading the file whole."""
+    from question_bank.formats.source import line_of, parse_yaml
+    from question_bank.formats.stream import parse_yaml_streaming
+
+    text = good_bank.read_text(encoding="utf-8") + "extra: &x {a: 1}\nmore: *x\n"
+    whole, problems = parse_yaml(text, "b.yaml")
+    assert not problems
+    got: list = []
+    tree, problems = parse_yaml_streaming(text, "b.yaml", "items", lambda v, line: got.append((v, line)))
+    assert not problems
+    assert [v for v, _ in got] == whole["items"]
+    assert [line for _, line in got] == whole["items"].item_lines
+    assert [v.key_lines for v, _ in got] == [v.key_lines for v in whole["items"]]
+    assert {k: v for k, v in tree.items() if k != "items"} == {k: v for k, v in whole.items() if k != "items"}
+    assert tree.key_lines == whole.key_lines and line_of(tree, "topics") == line_of(whole, "topics")
+
+
+def test_streamed_reading_reports_what_the_whole_reading_does(write):
+    from question_bank.formats.source import parse_yaml
+    from question_bank.formats.stream import parse_yaml_streaming
+
+    for text in ("a: 1\na: 2\n", "items: [1, 2\n", "a: 1\n---\nb: 2\n", "- 1\n", "", "items: *nope\n"):
+        whole, wp = parse_yaml(text, "b.yaml")
+        streamed, sp = parse_yaml_streaming(text, "b.yaml", "items", lambda v, line: None)
+        assert [p.line for p in wp] == [p.line for p in sp], text
+        assert bool(wp) == bool(sp), text
+        if not wp and isinstance(whole, dict):
+            assert getattr(whole, "duplicates", None) == getattr(streamed, "duplicates", None)
