@@ -42,10 +42,13 @@ class HttpKiosk:
             handlers.append(urllib.request.HTTPSHandler(context=self.context))
         self.opener = urllib.request.build_opener(*handlers)
         self.csrf = ""
+        self.page = self.base + "/kiosk/"
 
     def request(self, method: str, path: str, data: dict | None = None, json_body: dict | None = None):
         """``(status, body text)``; network errors raise OSError."""
         headers = {"X-CSRFToken": self.csrf} if self.csrf else {}
+        if method != "GET":
+            headers["Referer"] = self.page  # as a browser does (same-origin policy); CSRF over HTTPS checks it
         body = None
         if json_body is not None:
             body = json.dumps(json_body).encode()
@@ -58,10 +61,12 @@ class HttpKiosk:
             with self.opener.open(req, timeout=30) as response:
                 return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as exc:
+            self.location = exc.headers.get("Location", "")
             return exc.code, exc.read().decode("utf-8", "replace")
 
     def _page(self, path: str) -> str:
         status, text = self.request("GET", path)
+        self.page = self.base + path
         assert status == 200, (path, status, text[:300])
         found = CSRF_RE.search(text)
         if found:
@@ -72,7 +77,8 @@ class HttpKiosk:
         """Code -> language -> start; returns the full exam state."""
         self._page("/kiosk/")
         status, text = self.request("POST", "/kiosk/code", data={"code": code, "csrf_token": self.csrf})
-        assert status in (302, 303), (status, text[:300])
+        assert status in (302, 303) and self.location.endswith("/kiosk/confirm"), (
+            status, self.location, self._page("/kiosk/")[-2000:])
         self._page("/kiosk/confirm")
         status, _ = self.request("POST", "/kiosk/confirm", data={"language": language, "csrf_token": self.csrf})
         assert status in (302, 303), status

@@ -48,6 +48,14 @@ def app_config():
     return {"SECRET_KEY": SECRET}
 
 
+@pytest.fixture
+def clock():
+    """Real time: the served instances run on the system clock, so the session must open now."""
+    from examserver.clock import FrozenClock
+
+    return FrozenClock(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -90,7 +98,8 @@ def _nginx(folder: Path, upstreams: list[int], crt: Path, key: Path) -> tuple[su
     (folder / "nginx.conf").write_text(
         f"user root;\nworker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
         f"events {{ worker_connections 512; }}\n"
-        f"http {{\n access_log {folder}/access.log;\n {temp} include {folder}/site.conf;\n}}\n")
+        f"http {{\n log_format upstream '$upstream_addr $status $request_uri';\n"
+        f" access_log {folder}/access.log upstream;\n {temp} include {folder}/site.conf;\n}}\n")
     proc = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
                             stdout=subprocess.DEVNULL, stderr=open(folder / "nginx.stderr", "w"),
                             start_new_session=True)
@@ -235,6 +244,8 @@ def test_an_instance_killed_mid_exam_loses_nothing(loaded_bank, backend, tmp_pat
                     lost.append((attempt_id, seq))
         assert not lost, f"acknowledged answers missing from the journal: {lost}"
         assert sum(len(k.acknowledged) for k in kiosks) == (KIOSKS - ABANDONED) * len(states[0]["questions"]) + 2 * ABANDONED
+        served = (tmp_path / "nginx" / "access.log").read_text()
+        assert f"127.0.0.1:{ports[0]}" in served and f"127.0.0.1:{ports[1]}" in served, "both instances served kiosks"
     finally:
         for proc in instances:
             _kill(proc)
