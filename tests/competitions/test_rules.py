@@ -106,3 +106,23 @@ def test_municipal_threshold_is_half_of_the_attainable_score():
     out = decide(muni([scored(1, 49, max_points=100), scored(2, 10, max_points=100)]))
     assert (out.status, out.failure) == ("failed", "below_threshold")
     assert decide(muni([scored(1, 50, max_points=100)])).status == "interview"
+
+
+def test_tiebreak_blueprint_keeps_the_topics_in_proportion():
+    from question_bank.blueprint import Blueprint, Quota, Section, Threshold
+    from examserver.competitions.tiebreak import derive_blueprint, max_questions
+
+    basic = Section("basic", {"ru": "Основной"}, (Quota("CONST", 6), Quota("LABOUR", 5), Quota("CIVIL", 5),
+                                                  Quota("ANTI", 4), Quota("NLA", 4), Quota("APPEALS", 3),
+                                                  Quota("ETHICS", 3)), min_correct=12)
+    subject = Section("subject", {"ru": "Предметный"}, (Quota("COURTS", 15), Quota("JUDGES", 15)), min_correct=12)
+    main = Blueprint("LEAD", 1, "Б-А", {"ru": "Тест"}, 90, ("ky", "ru"), True, Threshold("percent", 50),
+                     (basic, subject))
+    assert max_questions(main) == 20
+    short = derive_blueprint(main, 20, "TB-X", 1)
+    assert short.question_count == 20
+    assert short.demand() == {"CONST": 2, "LABOUR": 2, "CIVIL": 2, "ANTI": 1, "NLA": 1, "APPEALS": 1, "ETHICS": 1,
+                              "COURTS": 5, "JUDGES": 5}
+    assert short.threshold == Threshold("percent", 0) and all(s.min_correct is None for s in short.sections)
+    assert short.duration_minutes == 30
+    assert derive_blueprint(main, 1, "TB-X", 2).demand() == {"COURTS": 1}
