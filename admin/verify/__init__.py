@@ -7,4 +7,4 @@ from examserver.models import Role
 bp = Blueprint("verify", __name__, url_prefix="/verify", template_folder="templates")
 MENU = [("admin.verify.index", _l("Verify a protocol"), (Role.ADMIN, Role.PROCTOR, Role.CHAIR, Role.MEMBER))]
 
-from . import views  # noqa: E402,F401
+from . import views, attempt_views  # noqa: E402,F401

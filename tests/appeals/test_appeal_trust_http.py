@@ -215,3 +215,25 @@ def test_cli_verify_attempt(runner, app, appealed):
     assert result.exit_code == 1 and "NOT VALID" in result.output
     assert "journal_after_finish" in result.output
     assert runner.invoke(args=["verify-attempt", "424242"]).exit_code == 2
+
+
+def test_console_checks_a_test_against_its_protocol(client, login, appealed, app):
+    with app.app_context():
+        attempt_id = db.session.scalar(sa.select(Appeal.attempt_id))
+        from examserver.protocols.store import protocol_for_attempt
+        number = protocol_for_attempt(db.session.get(Attempt, attempt_id)).number
+    login("member1")
+    page = client.post("/admin/verify/attempt", data={"number": number}).get_data(as_text=True)
+    assert 'id="attempt-verdict" data-ok="1"' in page
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        events = journal.events_for(attempt)
+        db.session.execute(sa.delete(JournalEvent).where(JournalEvent.id == events[-1].id))
+        db.session.commit()
+    page = client.post("/admin/verify/attempt?lang=en", data={"number": number}).get_data(as_text=True)
+    assert 'id="attempt-verdict" data-ok="0"' in page and "appeal" in page[page.index("attempt-discrepancies"):]
+    for name in ("proctor_osh",):
+        login(name)
+        assert client.post("/admin/verify/attempt", data={"number": number}).status_code == 404
+    assert client.post("/admin/verify/attempt", data={"number": "NOPE-1"}).status_code == 404
+    assert client.post("/admin/verify/attempt", data={"number": "x" * 5000}).status_code == 404

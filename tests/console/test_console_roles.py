@@ -54,7 +54,7 @@ EXPECTED = {
     # protocols and their verification: everyone with an account
     "admin.protocols.index": ALL, "admin.protocols.detail": ALL, "admin.protocols.download_json": ALL,
     "admin.protocols.download_pdf": ALL, "admin.protocols.for_attempt": ALL,
-    "admin.verify.index": ALL,
+    "admin.verify.index": ALL, "admin.verify.attempt": ALL,
 }
 # Open to anyone (the login itself, the kiosk, which identifies terminals by
 # their cookie, static files, health and metrics, which check the address).
