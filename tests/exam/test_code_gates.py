@@ -17,7 +17,7 @@ from examserver.registration import sessions
 from .conftest import (add_candidate, attempts_of, choose_language, flashes, kiosk, login_code, press_start,
                        refusal)
 
-PIN = "21234567890123"
+PIN = "21505198512345"
 PROCTOR = Actor("user", None, "proctor")
 
 
