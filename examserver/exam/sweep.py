@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from examserver import clock
+from examserver.core import metrics
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, ExamSession, FinishReason, Protocol, ProtocolKind, SessionState, SweepLock
 from examserver.exam import attempts
@@ -84,6 +85,7 @@ def run_once(app: Flask) -> int:
         try:
             count = sweep_expired()
             db.session.commit()
+            metrics.SWEEP_FINISHED.inc(count)  # counted once durable
             return count
         except Exception:
             db.session.rollback()
