@@ -30,9 +30,12 @@ class Applicant:
 
     @property
     def sections(self) -> list[dict]:
-        """``[{code, points, max_points, correct, questions}]`` of the main test."""
+        """``[{code, title, points, max_points, correct, questions}]`` of the main test."""
         score = (self.attempt.score or {}) if self.attempt else {}
-        return [{k: s[k] for k in ("code", "points", "max_points", "correct", "questions")}
+        titles = {s["code"]: {str(k): str(v) for k, v in (s.get("title") or {}).items()}
+                  for s in (self.attempt.blueprint.payload["sections"] if self.attempt else [])}
+        return [{"title": titles.get(s["code"], {}), **{k: s[k] for k in ("code", "points", "max_points", "correct",
+                                                                          "questions")}}
                 for s in score.get("sections", [])]
 
 

@@ -86,7 +86,8 @@ def competition_lines(record: dict, lang: str):
     ranked = [("head", _("Ranking"))]
     for row in record["ranking"]:
         ranked.append(ranking_line(row))
-        parts = ", ".join(f"{s['code']} {s['points']}/{s['max_points']}" for s in row["sections"])
+        parts = ", ".join(f"{pick(s.get('title') or {}, lang) or s['code']} {s['points']}/{s['max_points']}"
+                          for s in row["sections"])
         mark = _("at or above the threshold") if row["reached"] else _("below the threshold")
         ranked.append(("item", f"{parts}; {mark}; № {row['testing_protocol'] or '—'}"))
     if record.get("tiebreak"):
