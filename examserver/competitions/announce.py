@@ -59,6 +59,14 @@ def announce(centre: Centre, position: Position, code: str, title: str, rule_set
     return competition
 
 
+def lock(competition: Competition) -> None:
+    """Take the competition's row lock (PostgreSQL; SQLite serialises writers) and
+    re-read it, so two administrators acting at once decide on the same state:
+    the second one sees what the first recorded."""
+    db.session.flush()  # refresh() drops unflushed changes
+    db.session.refresh(competition, with_for_update=True)
+
+
 def get(competition_id: int) -> Competition:
     competition = db.session.get(Competition, competition_id)
     if competition is None:

@@ -12,7 +12,7 @@ from examserver.db import db
 from examserver.models import Competition, CompetitionDecision, DecisionKind, InterviewVote, RuleSet
 from examserver.core import audit
 from examserver.core.errors import Conflict, ServiceError
-from examserver.competitions import ranking
+from examserver.competitions import announce, ranking
 
 # The interview themes of seed 001 (the standard question list).
 THEMES = {
@@ -44,6 +44,7 @@ def record_votes(competition: Competition, votes: list[tuple[str, int | None, di
     """
     if competition.rule_set != RuleSet.MUNICIPAL:
         raise Conflict(_("Only the municipal rules have an interview."), "not_municipal")
+    announce.lock(competition)
     people, result = ranking.outcome(competition)
     if result.status != "interview":
         raise Conflict(_("No interview vote is expected now."), "no_interview")
@@ -91,6 +92,7 @@ def decide(competition: Competition, kind: str, reason: str, actor: audit.Actor,
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("A reason is required."), "reason_required")
+    announce.lock(competition)
     _people, result = ranking.outcome(competition)
     if result.status not in ALLOWED[kind]:
         raise Conflict(_("This decision does not fit the competition's current state."), "wrong_state")

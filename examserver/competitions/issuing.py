@@ -20,7 +20,7 @@ from examserver.models import Competition, CompetitionState, Participant, Protoc
 from examserver.core import audit
 from examserver.core.errors import Conflict
 from examserver.protocols import issuing as protocols
-from examserver.competitions import ranking, records
+from examserver.competitions import announce, ranking, records
 
 # Parts of the record that change with every issue and say nothing about the outcome.
 _VOLATILE = ("number", "issued_at", "supersedes")
@@ -44,6 +44,7 @@ def is_current(competition: Competition) -> bool:
 
 def issue(competition: Competition, actor: audit.Actor) -> Protocol:
     """Sign the competition protocol; refused while the outcome is open."""
+    announce.lock(competition)
     _people, out = ranking.outcome(competition)
     if not out.concluded:
         raise Conflict(_("The outcome is not final yet; the protocol cannot be signed."), "not_concluded")

@@ -25,7 +25,7 @@ from examserver.models import (Admission, Attempt, Competition, CompetitionSessi
 from examserver.bank.store import latest_blueprint, latest_items
 from examserver.core import audit
 from examserver.core.errors import Conflict, ServiceError
-from examserver.competitions import ranking
+from examserver.competitions import announce, ranking
 from examserver.competitions.seen import seen_item_ids
 from examserver.registration.sessions import create_session
 
@@ -95,6 +95,7 @@ def _position(competition: Competition, blueprint_code: str) -> Position:
 def schedule(competition: Competition, room: Room, session_date: date, starts_at: datetime, count: int | None,
              actor: audit.Actor, start_window_minutes: int = 60) -> TieBreak:
     """Schedule the additional test for the candidates tied at the top."""
+    announce.lock(competition)
     if competition.rule_set != RuleSet.EDUCATION:
         raise Conflict(_("Only the education-leader rules have an additional test."), "not_education")
     people, result = ranking.outcome(competition)
