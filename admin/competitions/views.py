@@ -174,10 +174,10 @@ def votes(competition_id: int):
             if not name.strip():
                 continue
             choice = choices[i] if i < len(choices) else ""
-            if choice not in ("", "abstain") and not choice.isdigit():
+            if choice not in ("", "abstain") and not (choice.isdigit() and int(choice) <= MAX_ID):
                 raise ServiceError(_("Choose a candidate or abstain."), "bad_vote")
             note = {themes[i]: notes[i]} if i < len(themes) and i < len(notes) and notes[i].strip() else {}
-            rows.append((name, int(choice) if choice.isdigit() and int(choice) <= MAX_ID else None, note))
+            rows.append((name, int(choice) if choice.isdigit() else None, note))
         if any(c == "" for c in choices[:len(rows)]):
             raise ServiceError(_("Choose a candidate or abstain."), "bad_vote")
         decisions.record_votes(comp, rows, actor())

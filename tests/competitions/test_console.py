@@ -75,6 +75,9 @@ def test_municipal_votes_over_http(cworld, app, client):
     response = client.post(base + "/votes", data={"member": ["Мамбетов", "Осмонова"], "vote": [str(a_id), "x"],
                                                   "theme": ["motivation", "goals"], "note": ["", ""]})
     assert response.status_code == 400
+    response = client.post(base + "/votes", data={"member": ["Мамбетов"], "vote": ["99999999999999999999"],
+                                                  "theme": ["goals"], "note": [""]})
+    assert response.status_code == 400
     response = client.post(base + "/votes", data={"member": ["Мамбетов", "Осмонова"], "vote": [str(a_id), str(b_id)],
                                                   "theme": ["motivation", "goals"], "note": ["Жакшы", ""]})
     assert response.status_code == 302
