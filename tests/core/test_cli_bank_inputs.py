@@ -274,3 +274,53 @@ def test_export_import_export_is_byte_identical(app, runner, test_bank_path, tmp
     assert first.read_bytes() == second.read_bytes()
     ids = [i["id"] for i in yaml.safe_load(first.read_text(encoding="utf-8"))["items"]]
     assert ids == sorted(ids) and len(rows) == len(ids)
+
+
+BLUEPRINT = """\
+blueprints:
+- code: BP-1
+  group: У-А
+  duration_minutes: 30
+  languages: [ky, ru]
+  threshold: {percent: 50}
+  sections:
+  - code: basic
+    quotas:
+    - {topic: GEN_A, count: 2}
+"""
+BROKEN_BLUEPRINTS = {
+    "code too long": BLUEPRINT.replace("BP-1", "B" * 41),
+    "code is a list": BLUEPRINT.replace("BP-1", "[a, b]"),
+    "group unknown": BLUEPRINT.replace("У-А", "Q-Q"),
+    "duration zero": BLUEPRINT.replace("30", "0"),
+    "duration huge": BLUEPRINT.replace("30", str(10**20)),
+    "threshold empty": BLUEPRINT.replace("{percent: 50}", "{}"),
+    "threshold 101 percent": BLUEPRINT.replace("50", "101"),
+    "sections empty": BLUEPRINT.split("  sections:")[0] + "  sections: []\n",
+    "quota count text": BLUEPRINT.replace("count: 2", "count: two"),
+    "quota topic NUL": BLUEPRINT.replace("GEN_A", '"GEN\\0A"'),
+    "quota topic unknown to the bank": BLUEPRINT.replace("GEN_A", "NOPE"),
+    "bad YAML": BLUEPRINT + "  - [\n",
+    "not UTF-8": BLUEPRINT.encode("cp1251"),
+    "position blueprint unknown": "positions:\n- {code: P-1, department: {ky: a, ru: a}, title: {ky: b, ru: b}, "
+                                  "group: У-А, blueprint: NOPE}\n",
+    "position title damaged": "positions:\n- {code: P-1, department: {ky: a, ru: a}, title: {ky: \"Г?лзат\", ru: b}, "
+                              "group: У-А, blueprint: TEST-U-A}\n",
+}
+
+
+def test_broken_blueprints_are_refused_at_file_line(app, runner, loaded_bank, tmp_path):
+    """Blueprint and position files: exit 1, file:line messages, no traceback, nothing stored."""
+    failures = []
+    for n, (name, content) in enumerate(BROKEN_BLUEPRINTS.items()):
+        path = tmp_path / f"bp{n:02d}.yaml"
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        result = runner.invoke(args=["blueprint", "import", str(path)])
+        lines = [row for row in result.output.splitlines() if "problem(s)" not in row]
+        if result.exit_code != 1 or not isinstance(result.exception, SystemExit) or "Traceback" in result.output:
+            failures.append(f"{name}: exit {result.exit_code} {result.exception!r}\n{result.output}")
+        elif not lines or not all(row.startswith(f"{path}:") and LOCATED.match(row) for row in lines):
+            failures.append(f"{name}: not at file:line\n{result.output}")
+    with app.app_context():
+        assert _count(ExamBlueprint) == 1 and _count(Position) == 1
+    assert not failures, "\n\n".join(failures)
