@@ -96,7 +96,7 @@ def serve_command(bind: str, workers: int | None):
     """
     conf = Path(__file__).resolve().parent / "gunicorn_conf.py"
     args = [sys.executable, "-m", "gunicorn", "-c", str(conf), "--bind", bind]
-    os.environ["EXAM_SERVE_DIALECT"] = current_app.config["DATABASE_URL"].split(":")[0].split("+")[0]
+    os.environ["GUNICORN_DATABASE_DIALECT"] = current_app.config["DATABASE_URL"].split(":")[0].split("+")[0]
     if workers:
         args += ["--workers", str(workers)]
     args.append("examserver.wsgi:app")

@@ -21,7 +21,7 @@ import os
 def _default_workers() -> int:
     cores = multiprocessing.cpu_count()
     # ``examserver serve`` says which database it serves.
-    if os.environ.get("EXAM_SERVE_DIALECT", "sqlite") == "sqlite":
+    if os.environ.get("GUNICORN_DATABASE_DIALECT", "sqlite") == "sqlite":
         return max(2, cores)
     return max(2, cores * 2)
 

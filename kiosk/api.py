@@ -17,6 +17,7 @@ from examserver.db import db
 from examserver.models import Attempt, AttemptState, FinishReason
 from examserver.exam import attempts
 from examserver.exam import journal
+from examserver.exam import saving
 from examserver.core.errors import ServiceError
 from question_bank.scoring import present_item
 
@@ -150,9 +151,25 @@ def state():
 
 
 @bp.route("/api/events", methods=["POST"])
+@db.read_only
 def events():
-    """Append one event ``{seq, kind, payload, client_time}``; reply with the ack and timing."""
+    """Append one event ``{seq, kind, payload, client_time}``; reply with the ack and timing.
+
+    The plain case is checked in a read snapshot and written with two
+    statements (``exam/saving``); anything else, or an attempt that moved
+    meanwhile, goes through ``attempts.record_event`` under the row lock."""
     body = _read_json()
+    attempt = active_attempt()
+    if attempt is None:
+        return _no_attempt()
+    prepared = saving.prepare(attempt, body.get("seq"), body.get("kind"), body.get("payload"),
+                              body.get("client_time", ""))
+    if prepared is not None:
+        timing = dict(_timing(attempt), next_seq=prepared.seq + 1)
+        db.begin_write()
+        if saving.write(prepared):
+            return jsonify(dict(timing, ack=prepared.ack(), answered=prepared.answered))
+    db.begin_write()
     attempt = active_attempt(lock=True)
     if attempt is None:
         return _no_attempt()

@@ -101,13 +101,17 @@ def event_at(attempt: Attempt, seq: int) -> JournalEvent | None:
 
 def last_answer(attempt: Attempt, slot: int) -> list[str] | None:
     """The options selected by the latest answer event for ``slot`` (None if never answered)."""
-    payload = db.session.scalar(
-        sa.select(JournalEvent.payload)
-        .where(JournalEvent.attempt_id == attempt.id, JournalEvent.kind == "answer",
-               JournalEvent.payload["slot"].as_integer() == slot)
-        .order_by(JournalEvent.seq.desc()).limit(1)
-    )
+    payload = db.session.scalar(_LAST_ANSWER, {"attempt_id": attempt.id, "slot": slot})
     return None if payload is None else list(payload.get("selected") or [])
+
+
+# Built once per process: last_answer runs on every answer save (hot path).
+_LAST_ANSWER = (
+    sa.select(JournalEvent.payload)
+    .where(JournalEvent.attempt_id == sa.bindparam("attempt_id"), JournalEvent.kind == "answer",
+           JournalEvent.payload["slot"].as_integer() == sa.bindparam("slot"))
+    .order_by(JournalEvent.seq.desc()).limit(1)
+)
 
 
 def verify_chain(events: Iterable[JournalEvent]) -> ChainCheck:

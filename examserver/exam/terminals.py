@@ -48,6 +48,19 @@ def by_secret(secret: str | None) -> Terminal | None:
     return db.session.scalar(sa.select(Terminal).where(Terminal.secret_hash == _secret_hash(secret)))
 
 
+def _running_attempt_statements():
+    running = sa.and_(Attempt.terminal_id == Terminal.id, Attempt.state != AttemptState.FINISHED)
+    base = sa.select(Terminal, Attempt).where(Terminal.secret_hash == sa.bindparam("secret_hash"))
+    # Inner join for the lock: PostgreSQL locks no row on the nullable side of an outer join.
+    locked = (base.join(Attempt, running).order_by(Attempt.id.desc()).limit(1)
+              .with_for_update(of=Attempt).execution_options(populate_existing=True))
+    return base.outerjoin(Attempt, running).order_by(Attempt.id.desc()).limit(1), locked
+
+
+# Built once per process (the hot path's first statement).
+_RUNNING, _RUNNING_LOCKED = _running_attempt_statements()
+
+
 def with_running_attempt(secret: str | None, lock: bool = False) -> tuple[Terminal | None, Attempt | None]:
     """The terminal holding ``secret`` and its unfinished attempt, in one indexed query.
 
@@ -59,15 +72,8 @@ def with_running_attempt(secret: str | None, lock: bool = False) -> tuple[Termin
     """
     if not secret:
         return None, None
-    running = sa.and_(Attempt.terminal_id == Terminal.id, Attempt.state != AttemptState.FINISHED)
-    stmt = sa.select(Terminal, Attempt).where(Terminal.secret_hash == secret_hash(secret))
-    if lock:
-        # Inner join: PostgreSQL locks no row on the nullable side of an outer join.
-        stmt = (stmt.join(Attempt, running).order_by(Attempt.id.desc()).limit(1)
-                .with_for_update(of=Attempt).execution_options(populate_existing=True))
-    else:
-        stmt = stmt.outerjoin(Attempt, running).order_by(Attempt.id.desc()).limit(1)
-    row = db.session.execute(stmt).first()
+    stmt = _RUNNING_LOCKED if lock else _RUNNING
+    row = db.session.execute(stmt, {"secret_hash": secret_hash(secret)}).first()
     if row is None:
         return (by_secret(secret) if lock else None), None
     return row[0], row[1]

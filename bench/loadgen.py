@@ -1,0 +1,169 @@
+"""Load-generator processes: each drives its share of the kiosks with threads.
+
+The harness (``bench.hall``) starts a few of these (several processes so the
+generator's GIL is not the bottleneck) and sends them one command at a time
+over a pipe; every command returns plain data (latencies, counts, errors).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+from bench.client import FloorKiosk, Kiosk
+
+
+def _until(at: float) -> None:
+    delay = at - time.time()
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _each(kiosks, job, limit: int | None = None) -> list:
+    """Run ``job(kiosk)`` for every kiosk, one thread each (at most ``limit`` at once)."""
+    results = [None] * len(kiosks)
+    gate = threading.Semaphore(limit) if limit else None
+
+    def run(i, kiosk):
+        if gate:
+            gate.acquire()
+        try:
+            results[i] = job(kiosk)
+        except Exception as exc:  # reported, one broken kiosk must not hide the figures
+            results[i] = ("error", repr(exc)[:300])
+        finally:
+            if gate:
+                gate.release()
+
+    threads = [threading.Thread(target=run, args=(i, k), daemon=True) for i, k in enumerate(kiosks)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _timed(fn):
+    def job(kiosk):
+        t0 = time.time()
+        fn(kiosk)
+        return ("ok", time.time() - t0)
+    return job
+
+
+class Generator:
+    def __init__(self, host: str, port: int, pairs: list[tuple[int, str, str]], floor_port: int | None,
+                 floor_ids: list[int]):
+        self.kiosks = {i: Kiosk(host, port, secret, code) for i, secret, code in pairs}
+        self.floor = {i: FloorKiosk(host, floor_port, i) for i in floor_ids} if floor_port else {}
+
+    def open(self, ids):
+        return _each([self.kiosks[i] for i in ids], _timed(Kiosk.open), limit=64)
+
+    def storm(self, ids, at):
+        """B1: all at ``at``: code, confirm, instructions, exam with question 1."""
+        def job(kiosk):
+            _until(at)
+            kiosk.start()
+            return ("ok", time.time() - at)
+        return _each([self.kiosks[i] for i in ids], job)
+
+    def start(self, ids):
+        return _each([self.kiosks[i] for i in ids], _timed(Kiosk.start), limit=16)
+
+    def saves(self, target, ids, threads, at, seconds):
+        """B2: ``threads`` clients, each sending answers for its kiosks round robin until the time is up."""
+        pool = self.floor if target == "floor" else self.kiosks
+        kiosks = [pool[i] for i in ids if pool[i].questions]  # a kiosk whose start failed sends nothing
+        shares = [kiosks[t::threads] for t in range(threads)]
+        latencies, statuses = [], Counter()
+        lock = threading.Lock()
+        end = at + seconds
+
+        def client(share):
+            mine, codes, n = [], Counter(), 0
+            _until(at)
+            while share and time.time() < end:
+                kiosk = share[n % len(share)]
+                n += 1
+                try:
+                    status, took = kiosk.save()
+                except Exception:
+                    status, took = 599, 0.0
+                codes[status] += 1
+                if status == 200:
+                    mine.append(took)
+            with lock:
+                latencies.extend(mine)
+                statuses.update(codes)
+
+        workers = [threading.Thread(target=client, args=(s,), daemon=True) for s in shares]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return latencies, dict(statuses)
+
+    def probe(self, i, t0, give_up):
+        """Issue 14: send saves until one is acknowledged; seconds from ``t0`` to that ack."""
+        kiosk = self.kiosks[i]
+        if not kiosk.questions:
+            return None
+        while time.time() < give_up:
+            kiosk.browser.close()
+            try:
+                status, _took = kiosk.save()
+            except OSError:
+                status = None
+            if status == 200:
+                return time.time() - t0
+            time.sleep(0.05)
+        return None
+
+    def finish(self, ids, at):
+        """B3: all press 'finish' at ``at``."""
+        def job(kiosk):
+            _until(at)
+            status = kiosk.finish()
+            if status != 200:
+                raise RuntimeError(f"finish: {status}")
+            return ("ok", time.time() - at)
+        return _each([self.kiosks[i] for i in ids], job)
+
+    def exams(self, ids, saves, polls):
+        """B5: complete exams one after another: start, ``saves`` answers with
+        ``polls`` state polls spread between them, finish."""
+        done = []
+        for i in ids:
+            kiosk = self.kiosks[i]
+            kiosk.start()
+            statuses = Counter()
+            for n in range(polls):
+                statuses[kiosk.poll()] += 1
+                if saves and n % max(1, polls // saves) == 0 and kiosk.n < saves:
+                    statuses[kiosk.save()[0]] += 1
+            while kiosk.n < saves:
+                statuses[kiosk.save()[0]] += 1
+            statuses[kiosk.finish()] += 1
+            done.append(dict(statuses))
+        return done
+
+    def close(self):
+        for kiosk in list(self.kiosks.values()) + list(self.floor.values()):
+            kiosk.browser.close()
+        return True
+
+
+def serve(conn, host, port, pairs, floor_port, floor_ids) -> None:
+    """Process main: build the kiosks, then answer commands ``(name, args)`` until ``stop``."""
+    generator = Generator(host, port, pairs, floor_port, floor_ids)
+    while True:
+        name, args = conn.recv()
+        if name == "stop":
+            generator.close()
+            conn.send(True)
+            return
+        try:
+            conn.send(getattr(generator, name)(*args))
+        except Exception as exc:
+            conn.send(("error", repr(exc)))

@@ -1,0 +1,105 @@
+"""The plain answer save, with the write transaction cut to its durable core.
+
+Almost every kiosk event is the plain case: the next sequence number, an
+attempt in progress, before its deadline, a well-formed payload. For that
+case the work is split in two (the rest goes to ``attempts.record_event``
+under the row lock, which answers every other case with its message):
+
+1. :func:`prepare`, in the request's read snapshot (no lock, no wait): check
+   the event against the frozen form, find the slot's previous answer, build
+   the canonical record and its chain hash from the head seen in the snapshot.
+2. :func:`write`, in a write transaction: one compare-and-set UPDATE of the
+   attempt (``last_seq`` and ``journal_head`` still those of the snapshot,
+   state still in progress, deadline unchanged) and one INSERT of the event.
+   If anything moved in between (a pause, an extension, a concurrent resend)
+   the UPDATE matches no row and the caller takes the locked path.
+
+So a save holds SQLite's write gate (or PostgreSQL's row lock) for two
+statements and the commit, not for the whole request; the chain stays exact
+because the event is linked to the head the UPDATE verified (invariant 3),
+and it is acknowledged only after the request's commit (invariant 2).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from examserver import clock
+from examserver.core.errors import ServiceError
+from examserver.db import db
+from examserver.exam import attempts, journal
+from examserver.models import Attempt, AttemptState, JournalEvent
+
+_attempt, _event = Attempt.__table__, JournalEvent.__table__
+# Built once: the statements of the hot path are compiled once per process.
+_MOVE_HEAD = (
+    _attempt.update()
+    .where(_attempt.c.id == sa.bindparam("b_id"), _attempt.c.last_seq == sa.bindparam("b_old_seq"),
+           _attempt.c.journal_head == sa.bindparam("b_old_head"), _attempt.c.state == sa.bindparam("b_state"),
+           _attempt.c.deadline_at == sa.bindparam("b_deadline"))
+    .values(last_seq=sa.bindparam("b_seq"), journal_head=sa.bindparam("b_head"),
+            answered_count=_attempt.c.answered_count + sa.bindparam("b_delta"),
+            last_contact_at=sa.bindparam("b_now"))
+)
+_INSERT_EVENT = _event.insert()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A plain event checked and hashed in the read snapshot, ready to write."""
+
+    attempt_id: int
+    seq: int
+    kind: str
+    payload: dict[str, Any]
+    client_time: str
+    server_time: datetime
+    prev_hash: str
+    hash: str
+    delta: int
+    deadline_at: datetime
+    answered: int
+
+    def ack(self) -> dict[str, Any]:
+        return {"seq": self.seq, "hash": self.hash, "received_at": journal.format_time(self.server_time)}
+
+
+def prepare(attempt: Attempt, seq: Any, kind: Any, payload: Any, client_time: Any) -> Prepared | None:
+    """The plain case checked in the read snapshot, or None for everything
+    else (a resend, a gap, paused, finished, late, bad input): those take
+    the locked path, ``attempts.record_event``."""
+    if (not isinstance(seq, int) or isinstance(seq, bool) or not attempt.journal_head
+            or seq != attempt.last_seq + 1 or attempt.state != AttemptState.IN_PROGRESS):
+        return None
+    now = clock.now()
+    if attempts.deadline_passed(attempt, now) or not isinstance(kind, str):
+        return None
+    try:
+        clean = attempts._validate(attempt, kind, payload, client_time)
+    except ServiceError:
+        return None
+    delta = 0
+    if kind == "answer":
+        delta = int(bool(clean["selected"])) - int(bool(journal.last_answer(attempt, clean["slot"])))
+    record = journal.event_dict(attempt.id, seq, kind, clean, client_time, now)
+    return Prepared(attempt.id, seq, kind, clean, client_time, now, attempt.journal_head,
+                    journal.chain_hash(attempt.journal_head, record), delta, attempt.deadline_at,
+                    attempt.answered_count + delta)
+
+
+def write(event: Prepared) -> bool:
+    """Append ``event`` if the attempt is still as the snapshot saw it; False if it moved."""
+    moved = db.session.execute(_MOVE_HEAD, {
+        "b_id": event.attempt_id, "b_old_seq": event.seq - 1, "b_old_head": event.prev_hash,
+        "b_state": AttemptState.IN_PROGRESS, "b_deadline": event.deadline_at, "b_seq": event.seq,
+        "b_head": event.hash, "b_delta": event.delta, "b_now": event.server_time})
+    if moved.rowcount != 1:
+        return False
+    db.session.execute(_INSERT_EVENT, {
+        "attempt_id": event.attempt_id, "seq": event.seq, "kind": event.kind, "payload": event.payload,
+        "client_time": event.client_time, "server_time": event.server_time, "prev_hash": event.prev_hash,
+        "hash": event.hash})
+    return True
