@@ -12,11 +12,11 @@ from examserver.models import Attempt, Protocol, ProtocolKind, Role
 from examserver.protocols import issuing as protocols
 from examserver.protocols.texts import pick, when
 
+from ..lists import paginate
 from ..security import role_required, visible_or_404
 from . import bp
 
 ROLES = (Role.ADMIN, Role.PROCTOR, Role.CHAIR, Role.MEMBER)
-PAGE = 200
 
 
 def _protocol(number: str) -> Protocol:
@@ -39,9 +39,10 @@ def index():
         query = query.where(Protocol.kind == ProtocolKind(kind))
     if session_id:
         query = query.where(Protocol.session_id == session_id)
-    rows = [(p, json.loads(p.record)) for p in db.session.scalars(query.limit(PAGE))]
+    page = paginate(query)
+    rows = [(p, json.loads(p.record)) for p in page.items]
     return render_template("protocols/index.html", rows=rows, number=number, kind=kind, session_id=session_id,
-                           kinds=[k.value for k in ProtocolKind], when=when, page=PAGE)
+                           kinds=[k.value for k in ProtocolKind], when=when, page=page)
 
 
 @bp.route("/attempt/<int:attempt_id>")

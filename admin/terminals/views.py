@@ -13,6 +13,7 @@ from examserver.registration import sessions as session_service
 from examserver.exam import terminals
 from examserver.core.errors import ServiceError
 
+from ..lists import paginate
 from ..security import STAFF, actor, current_db_user, role_required, visible_or_404
 from . import bp
 
@@ -28,7 +29,17 @@ def index():
     query = sa.select(Terminal).where(Terminal.state != TerminalState.PENDING).order_by(Terminal.room_id, Terminal.seat)
     if user.role != Role.ADMIN:
         query = query.where(Terminal.centre_id == user.centre_id)
-    return render_template("terminals/index.html", terminals=db.session.scalars(query).all(),
+    # Filters: room, state (retired ones hidden unless asked for), seat.
+    filters = {"room": request.args.get("room", type=int), "state": request.args.get("state") or "",
+               "seat": (request.args.get("seat") or "").strip()[:16]}
+    if filters["room"]:
+        query = query.where(Terminal.room_id == filters["room"])
+    if filters["state"] in {s.value for s in TerminalState}:
+        query = query.where(Terminal.state == TerminalState(filters["state"]))
+    if filters["seat"]:
+        query = query.where(Terminal.seat == filters["seat"])
+    page = paginate(query)
+    return render_template("terminals/index.html", terminals=page.items, page=page, filters=filters,
                            rooms=session_service.rooms_for(user), to_local=clock.to_local)
 
 
