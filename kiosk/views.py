@@ -218,7 +218,8 @@ def protocol_pdf():
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{protocol.number}.pdf"',
                              "X-Frame-Options": "SAMEORIGIN",
-                             "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'"})
+                             "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                                        "script-src 'self'; frame-ancestors 'self'; base-uri 'none'"})
 
 
 @bp.route("/done", methods=["POST"])

@@ -235,8 +235,10 @@
   // get a fresh session (CSRF token) with the terminal cookie, try again.
   Exam.prototype.failed = function (r) {
     var self = this, csrfLost = r && r.status === 400 && r.body.error === "csrf";
-    if (!csrfLost) { this.status("offline"); }
-    renewSession().then(function (ok) { self.retry(ok && csrfLost ? 50 : 2000); },
+    // A renewed token is tried at once, but only twice in a row: then every 2 s like any failure.
+    this.quickRetries = csrfLost ? (this.quickRetries || 0) + 1 : 0;
+    if (!csrfLost || this.quickRetries > 2) { this.status("offline"); }
+    renewSession().then(function (ok) { self.retry(ok && csrfLost && self.quickRetries <= 2 ? 50 : 2000); },
                         function () { self.status("offline"); self.retry(2000); });
   };
 
@@ -251,6 +253,7 @@
       self.sending = false;
       var b = r.body;
       if (r.status === 200 && b.ack && b.ack.seq === ev.seq) {
+        self.quickRetries = 0;
         if (self.queue.length && self.queue[0].seq === ev.seq) { self.queue.shift(); }
         self.save();
         self.sync(b);

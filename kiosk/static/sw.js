@@ -3,14 +3,15 @@
  * When a kiosk page cannot be loaded (server down, network gone, a 5xx from a
  * proxy or from the app), the terminal must not be left on the browser's own
  * error page, which never retries: the worker answers the navigation with the
- * cached "connection lost" page, which reloads the same address every few
- * seconds until the server answers again. The exam page then restores the
+ * cached "connection lost" page, which goes to /kiosk/ every few seconds
+ * until the server answers again (the dispatcher leads on to the running
+ * exam or the result; a failed form post is never re-sent). The exam page restores the
  * state from the server and resends the answers kept in localStorage.
  * API requests are never touched (the exam page handles those itself).
  */
 "use strict";
 
-var CACHE = "kiosk-shell-v1";
+var CACHE = "kiosk-shell-v2";
 var OFFLINE = "/kiosk/offline";
 var CSS = "/kiosk/static/kiosk.css";
 
@@ -28,7 +29,7 @@ self.addEventListener("activate", function (event) {
 
 function offlinePage() {
   return caches.match(OFFLINE).then(function (cached) {
-    return cached || new Response("<!doctype html><meta http-equiv=\"refresh\" content=\"5\"><h1>…</h1>",
+    return cached || new Response("<!doctype html><meta http-equiv=\"refresh\" content=\"5; url=/kiosk/\"><h1>…</h1>",
       {status: 503, headers: {"Content-Type": "text/html; charset=utf-8"}});
   });
 }

@@ -74,7 +74,12 @@ def test_close_then_restart_shows_nothing_of_the_previous_candidate(live_server,
 
 def test_restart_without_close_shows_nothing_either(live_server, page, browser, loaded_bank):
     _finish(page, live_server, loaded_bank)
-    assert page.get_attribute("#print", "target") is None      # printing never leaves the kiosk
+    # Printing never leaves the kiosk: the PDF is printed from a hidden frame of the result page.
+    assert page.get_attribute("#print", "target") is None
+    page.click("#print")
+    page.wait_for_selector("iframe#print-frame", state="attached")
+    assert page.get_attribute("#print-frame", "src").endswith("/kiosk/protocol.pdf")
+    assert page.url.endswith("/kiosk/result") and page.query_selector("#result") is not None
     context, page2 = _restart(browser, page)
     try:
         _nothing_shown(page2, live_server.url)
