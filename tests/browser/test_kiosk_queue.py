@@ -184,3 +184,22 @@ def test_status_is_saved_again_after_a_failed_heartbeat(server, page):
     page.wait_for_selector('#save-status[data-state="offline"]', timeout=20000)   # the 5 s heartbeat failed
     server.start(app)
     page.wait_for_selector('#save-status[data-state="saved"]', timeout=20000)
+
+
+def test_finish_waits_until_every_answer_is_saved(server, page):
+    _exam(page, server)
+    page.route("**/kiosk/api/**", lambda route: route.abort())
+    _answer(page, 1, 0)
+    page.click("#to-review")
+    assert page.is_visible("#review-offline")
+    page.click("#finish")
+    page.wait_for_selector("#kiosk-dialog[open]")
+    assert "не все ответы сохранены" in page.text_content("#kiosk-dialog-text")
+    assert page.is_hidden("#kiosk-dialog-cancel")       # a notice, not a choice
+    page.click("#kiosk-dialog-ok")
+    assert _queued(page) == 1
+    page.unroute("**/kiosk/api/**")
+    page.wait_for_selector('#save-status[data-state="saved"]')
+    page.click("#finish")
+    page.click("#kiosk-dialog-ok")
+    page.wait_for_selector("#result")

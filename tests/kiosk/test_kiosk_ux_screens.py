@@ -85,3 +85,22 @@ def test_service_worker_is_served_under_the_kiosk_scope(client):
     assert r.status_code == 200 and r.mimetype == "text/javascript"
     assert r.headers["Cache-Control"] == "no-store"
     assert b"/kiosk/offline" in r.data
+
+
+def test_server_error_on_a_kiosk_page_retries_by_itself(tmp_path, clock):
+    """The database is unreachable: a kiosk page answers the self-retrying page
+    (503), the API a JSON error the kiosk keeps its queue on (never a bare 500 page)."""
+    from examserver import create_app
+
+    broken = create_app({"MODE": "testing", "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/exam.db",
+                         "INSTANCE_PATH": str(tmp_path / "instance"), "CLOCK": clock, "PROPAGATE_EXCEPTIONS": False})
+    try:
+        client = broken.test_client()
+        r = client.get("/kiosk/")
+        page = r.get_data(as_text=True)
+        assert r.status_code == 503 and 'id="offline-page"' in page and 'http-equiv="refresh"' in page
+        client.set_cookie("exam_terminal", "x" * 43, path="/kiosk")
+        r = client.get("/kiosk/api/state")
+        assert r.status_code in (500, 503) and r.is_json and r.get_json()["error"]   # JSON: the queue is kept
+    finally:
+        db.dispose(broken)
