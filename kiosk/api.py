@@ -22,7 +22,7 @@ from examserver.core.errors import ServiceError
 from question_bank.scoring import present_item
 
 from . import bp
-from .context import active_attempt, current_terminal, json_error, result_attempt
+from .context import COOKIE, active_attempt, current_terminal, json_error, result_attempt
 
 
 def _iso(moment) -> str | None:
@@ -121,6 +121,12 @@ def state():
     Polled every 5 s by the kiosk as its heartbeat, so it is a read: it
     writes (and locks the attempt) only when the contact is due or the
     attempt's time is up."""
+    if request.args.get("full") != "1":
+        # The heartbeat: one Core query, no ORM objects, nothing written.
+        seen = saving.snapshot(request.cookies.get(COOKIE))
+        now = clock.now()
+        if seen is not None and not _contact_due(seen.last_contact_at, now) and not attempts.deadline_passed(seen, now):
+            return jsonify(_timing(seen))
     attempt = active_attempt()
     if attempt is None:
         return _no_attempt()
@@ -159,16 +165,15 @@ def events():
     statements (``exam/saving``); anything else, or an attempt that moved
     meanwhile, goes through ``attempts.record_event`` under the row lock."""
     body = _read_json()
-    attempt = active_attempt()
-    if attempt is None:
-        return _no_attempt()
-    prepared = saving.prepare(attempt, body.get("seq"), body.get("kind"), body.get("payload"),
-                              body.get("client_time", ""))
-    if prepared is not None:
-        timing = dict(_timing(attempt), next_seq=prepared.seq + 1)
-        db.begin_write()
-        if saving.write(prepared):
-            return jsonify(dict(timing, ack=prepared.ack(), answered=prepared.answered))
+    seen = saving.snapshot(request.cookies.get(COOKIE))
+    if seen is not None:
+        prepared = saving.prepare(seen, body.get("seq"), body.get("kind"), body.get("payload"),
+                                  body.get("client_time", ""))
+        if prepared is not None:
+            timing = dict(_timing(seen), next_seq=prepared.seq + 1)
+            db.begin_write()
+            if saving.write(prepared):
+                return jsonify(dict(timing, ack=prepared.ack(), answered=prepared.answered))
     db.begin_write()
     attempt = active_attempt(lock=True)
     if attempt is None:

@@ -21,6 +21,8 @@ and it is acknowledged only after the request's commit (invariant 2).
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,9 +33,20 @@ from examserver import clock
 from examserver.core.errors import ServiceError
 from examserver.db import db
 from examserver.exam import attempts, journal
-from examserver.models import Attempt, AttemptState, JournalEvent
+from examserver.exam.terminals import secret_hash
+from examserver.models import Attempt, AttemptState, JournalEvent, Terminal, TerminalState
 
-_attempt, _event = Attempt.__table__, JournalEvent.__table__
+_attempt, _event, _terminal = Attempt.__table__, JournalEvent.__table__, Terminal.__table__
+_SNAPSHOT_COLUMNS = ("id", "terminal_id", "last_seq", "journal_head", "state", "deadline_at", "paused_at",
+                     "answered_count", "question_count", "form_digest", "language", "last_contact_at")
+_RUNNING = (
+    sa.select(_terminal.c.state.label("terminal_state"), *(_attempt.c[name] for name in _SNAPSHOT_COLUMNS))
+    .select_from(_terminal.join(_attempt, sa.and_(_attempt.c.terminal_id == _terminal.c.id,
+                                                   _attempt.c.state != AttemptState.FINISHED)))
+    .where(_terminal.c.secret_hash == sa.bindparam("b_secret"))
+    .order_by(_attempt.c.id.desc()).limit(1)
+)
+_FORM = sa.select(_attempt.c.form).where(_attempt.c.id == sa.bindparam("b_id"))
 # Built once: the statements of the hot path are compiled once per process.
 _MOVE_HEAD = (
     _attempt.update()
@@ -45,6 +58,51 @@ _MOVE_HEAD = (
             last_contact_at=sa.bindparam("b_now"))
 )
 _INSERT_EVENT = _event.insert()
+
+
+# Frozen forms by digest: immutable once drawn (invariant 4), so a worker may
+# keep the ones it has read; nothing mutable is kept in memory.
+_FORMS: OrderedDict[str, dict] = OrderedDict()
+_FORMS_LOCK = threading.Lock()
+_FORMS_MAX = 2048
+
+
+class Snapshot:
+    """The running attempt of a terminal as the read snapshot saw it: the
+    columns the hot path needs, under the names of :class:`Attempt`, so the
+    attempt rules (deadline, seconds left, validation) apply to it as they are."""
+
+    __slots__ = ("terminal_state",) + _SNAPSHOT_COLUMNS
+
+    def __init__(self, row):
+        for name in self.__slots__:
+            setattr(self, name, getattr(row, name))
+
+    @property
+    def form(self) -> dict:
+        """The frozen form (read once per worker, by its digest)."""
+        with _FORMS_LOCK:
+            form = _FORMS.get(self.form_digest)
+            if form is not None:
+                _FORMS.move_to_end(self.form_digest)
+                return form
+        form = db.session.scalar(_FORM, {"b_id": self.id})
+        with _FORMS_LOCK:
+            _FORMS[self.form_digest] = form
+            while len(_FORMS) > _FORMS_MAX:
+                _FORMS.popitem(last=False)
+        return form
+
+
+def snapshot(secret: str | None) -> Snapshot | None:
+    """The enrolled terminal's running attempt in one Core query (no ORM
+    objects: this runs on every save and poll), or None."""
+    if not secret:
+        return None
+    row = db.session.execute(_RUNNING, {"b_secret": secret_hash(secret)}).first()
+    if row is None or row.terminal_state != TerminalState.ENROLLED:
+        return None
+    return Snapshot(row)
 
 
 @dataclass(frozen=True)
@@ -67,7 +125,7 @@ class Prepared:
         return {"seq": self.seq, "hash": self.hash, "received_at": journal.format_time(self.server_time)}
 
 
-def prepare(attempt: Attempt, seq: Any, kind: Any, payload: Any, client_time: Any) -> Prepared | None:
+def prepare(attempt: Attempt | Snapshot, seq: Any, kind: Any, payload: Any, client_time: Any) -> Prepared | None:
     """The plain case checked in the read snapshot, or None for everything
     else (a resend, a gap, paused, finished, late, bad input): those take
     the locked path, ``attempts.record_event``."""
