@@ -9,7 +9,7 @@ from flask import abort, g, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from examserver.db import db
-from examserver.models import Attempt, Participant, Terminal, TerminalState
+from examserver.models import Attempt, Participant, Terminal
 from examserver.registration import live
 from examserver.registration import participants as registration
 from examserver.exam import terminals
@@ -104,11 +104,6 @@ def action(session_id: int):
 @bp.route("/<int:session_id>/terminals")
 @role_required(*STAFF)
 def free_terminals(session_id: int):
-    """Enrolled terminals of the session's centre, for the "move" dialog."""
-    import sqlalchemy as sa
-
-    session = _session(session_id)
-    rows = db.session.scalars(sa.select(Terminal).where(Terminal.centre_id == session.centre_id,
-                                                        Terminal.state == TerminalState.ENROLLED)
-                              .order_by(Terminal.room_id, Terminal.seat)).all()
-    return jsonify([{"id": t.id, "seat": t.seat, "room": t.room.name if t.room else ""} for t in rows])
+    """Live, free terminals of the session's centre, for the "move" dialog
+    (``live.live_terminals``: a silent or busy terminal is no place to move to)."""
+    return jsonify(live.live_terminals(_session(session_id)))

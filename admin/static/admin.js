@@ -51,6 +51,7 @@
     container.appendChild(b);
   }
   function render(snapshot) {
+    lastSnapshot = snapshot;
     var state = document.getElementById("live-session-state");
     state.textContent = labels[snapshot.session.state] || snapshot.session.state;
     state.className = "badge " + snapshot.session.state;
@@ -59,9 +60,15 @@
     var counts = [];
     Object.keys(snapshot.counts).sort().forEach(function (k) { counts.push((labels[k] || k) + ": " + snapshot.counts[k]); });
     document.getElementById("live-counts").textContent = counts.join(" · ");
+    var silentCount = snapshot.counts.silent || 0;
+    var silentEl = document.getElementById("silent-count");
+    silentEl.textContent = fmt(labels.silent_count, { n: silentCount });
+    silentEl.classList.toggle("alert", silentCount > 0);
+    var onlySilent = document.getElementById("only-silent").checked;
     document.getElementById("close-session").disabled = snapshot.session.state === "closed";
     var fresh = document.createDocumentFragment();
     snapshot.candidates.forEach(function (c) {
+      if (onlySilent && !c.silent) { return; }
       var tr = document.createElement("tr");
       tr.setAttribute("data-participant", c.participant_id);
       tr.className = c.state + (c.silent ? " silent" : "");
@@ -69,10 +76,21 @@
       cell(tr, c.name);
       var st = cell(tr, (labels[c.state] || c.state) + (c.silent ? " · " + labels.silent : ""), "state");
       st.setAttribute("data-state", c.state);
-      cell(tr, c.attempt_id ? c.answered + "/" + c.total : "—", "answered");
-      cell(tr, c.attempt_id && c.state !== "finished" ? clockText(c.seconds_left) : (c.score !== null ? String(c.score) : "—"), "time-left");
+      var answered = cell(tr, "", "answered");
+      if (c.attempt_id) {
+        var bar = document.createElement("progress");
+        bar.max = c.total || 1; bar.value = c.answered;
+        bar.setAttribute("aria-label", fmt(labels.progress, { answered: c.answered, total: c.total }));
+        answered.appendChild(bar);
+        answered.appendChild(document.createTextNode(" " + c.answered + "/" + c.total));
+      } else { answered.textContent = "—"; }
+      // Time left only while the test runs; a finished row shows its score and verdict in their own columns.
+      cell(tr, c.attempt_id && c.state !== "finished" ? clockText(c.seconds_left) : "—", "time-left");
+      cell(tr, c.state === "finished" && c.score !== null ? c.score + " / " + c.max_points : "—", "score");
+      cell(tr, c.state === "finished" && c.verdict ? (labels[c.verdict] || c.verdict) : "—", "verdict");
       cell(tr, c.last_contact_seconds === null ? "—" : fmt(labels.seconds_ago, { n: c.last_contact_seconds }), "contact");
-      cell(tr, c.terminal_id ? "#" + c.terminal_id + (c.terminal_state === "locked" ? " (" + labels.locked + ")" : "") : "—");
+      cell(tr, c.terminal_id ? fmt(labels.seat, { seat: c.terminal_seat || "—" }) + " · #" + c.terminal_id +
+        (c.terminal_state === "locked" ? " (" + labels.locked + ")" : "") : "—", "terminal");
       var actions = cell(tr, "", "actions");
       if (snapshot.session.state !== "closed" || c.state === "in_progress" || c.state === "paused") {
         if (c.state === "in_progress") {
@@ -90,11 +108,11 @@
       fresh.appendChild(tr);
     });
     snapshot.terminals.forEach(function (t) {
-      if (t.state !== "locked") { return; }
+      if (t.state !== "locked" || onlySilent) { return; }
       var tr = document.createElement("tr");
       tr.className = "locked-terminal";
       cell(tr, t.seat); cell(tr, "#" + t.id); cell(tr, labels.locked, "state");
-      cell(tr, ""); cell(tr, "");
+      cell(tr, ""); cell(tr, ""); cell(tr, ""); cell(tr, "");
       cell(tr, t.last_seen_seconds === null ? "—" : fmt(labels.seconds_ago, { n: t.last_seen_seconds }));
       cell(tr, "#" + t.id);
       button(cell(tr, "", "actions"), "unlock", labels.unlock, { terminal_id: t.id, name: "#" + t.id });
@@ -132,9 +150,11 @@
           list.forEach(function (t) {
             if (t.id === pending.target.terminal_id) { return; }
             var o = document.createElement("option");
-            o.value = t.id; o.textContent = "#" + t.id + " · " + t.room + " " + t.seat;
+            o.value = t.id;
+            o.textContent = fmt(labels.terminal_label, { room: t.room, seat: t.seat || "—", id: t.id, n: t.last_seen_seconds });
             select.appendChild(o);
           });
+          if (!select.options.length) { document.getElementById("action-error").textContent = labels.no_terminal; }
         });
     }
     dialog.showModal();
@@ -155,6 +175,8 @@
     }, function () { document.getElementById("action-error").textContent = labels.connection; });
   });
   document.getElementById("action-cancel").addEventListener("click", function () { dialog.close(); });
+  var lastSnapshot = null;
+  document.getElementById("only-silent").addEventListener("change", function () { if (lastSnapshot) { render(lastSnapshot); } });
   document.getElementById("close-session").addEventListener("click", function () { openDialog("close", { name: "" }); });
   poll();
 })();

@@ -43,6 +43,28 @@ def candidate_state(participant: Participant, attempt: Attempt | None, has_code:
     return "waiting" if has_code else "no_code"
 
 
+def live_terminals(session: ExamSession) -> list[dict]:
+    """Terminals a test can move to: enrolled in the session's centre, heard
+    from within the silence limit, and not running another test; labelled by
+    room and seat so two of them never look alike."""
+    now = clock.now()
+    silent_after = current_app.config["SILENT_TERMINAL_SECONDS"]
+    busy = set(db.session.scalars(sa.select(Attempt.terminal_id).where(
+        Attempt.state.in_([AttemptState.IN_PROGRESS, AttemptState.PAUSED]), Attempt.terminal_id.is_not(None))))
+    rows = db.session.scalars(sa.select(Terminal).where(Terminal.centre_id == session.centre_id,
+                                                        Terminal.state == TerminalState.ENROLLED))
+    out = []
+    for t in rows:
+        seen = _aware(t.last_seen_at)
+        ago = int((now - seen).total_seconds()) if seen else None
+        if t.id in busy or ago is None or ago > silent_after:
+            continue
+        out.append({"id": t.id, "seat": t.seat, "room": t.room.name if t.room else "", "same_room":
+                    t.room_id == session.room_id, "last_seen_seconds": ago})
+    out.sort(key=lambda t: (not t["same_room"], t["room"], seat_order(t["seat"]), t["id"]))
+    return out
+
+
 def room_snapshot(session: ExamSession) -> dict:
     """Everything the live table shows, as JSON-ready data."""
     now = clock.now()
@@ -69,7 +91,7 @@ def room_snapshot(session: ExamSession) -> dict:
         row = {"participant_id": participant.id, "name": participant.full_name, "seat": participant.seat,
                "state": state, "attempt_id": None, "answered": 0, "total": 0, "seconds_left": None,
                "last_contact_seconds": None, "silent": False, "terminal_id": None, "terminal_seat": "",
-               "terminal_state": None, "score": None, "verdict": None}
+               "terminal_state": None, "score": None, "max_points": None, "verdict": None}
         if attempt is not None:
             last = _aware(attempt.last_contact_at) or _aware(terminal.last_seen_at if terminal else None)
             deadline = _aware(attempt.deadline_at)
@@ -83,8 +105,12 @@ def room_snapshot(session: ExamSession) -> dict:
                 terminal_id=attempt.terminal_id,
                 terminal_seat=terminal.seat if terminal else "",
                 terminal_state=terminal.state.value if terminal else None,
-                score=attempt.total_points, verdict=attempt.verdict,
+                score=attempt.total_points, max_points=attempt.max_points, verdict=attempt.verdict,
             )
+            if attempt.state == AttemptState.FINISHED:
+                row["seconds_left"] = None  # a finished test has no time left, its score has its own column
+        if row["silent"]:
+            counts["silent"] = counts.get("silent", 0) + 1
         candidates.append(row)
     candidates.sort(key=lambda row: seat_order(row["seat"]))
     terminals.sort(key=lambda t: seat_order(t.seat))
@@ -93,7 +119,7 @@ def room_snapshot(session: ExamSession) -> dict:
         "now": now.isoformat(),
         "now_local": clock.to_local(now).strftime("%H:%M:%S"),
         "silent_after_seconds": silent_after,
-        "counts": counts,
+        "counts": counts,  # per state, plus "silent": running tests whose terminal went quiet
         "candidates": candidates,
         "terminals": [{"id": t.id, "seat": t.seat, "state": t.state.value,
                        "last_seen_seconds": int((now - _aware(t.last_seen_at)).total_seconds()) if t.last_seen_at else None}
