@@ -53,7 +53,7 @@ def _clean(session: ExamSession, data: dict[str, str], positions: dict[str, Posi
         problems.append(FieldProblem("language", _("The language must be ky or ru.")))
     position = positions.get(values["position"])
     if values["position"] and (position is None or not position.active):
-        problems.append(FieldProblem("position", _("Unknown position code %(code)s.", code=values["position"])))
+        problems.append(FieldProblem("position", _("Unknown position code %(code)s.", code=values["position"][:40])))
     values["position_obj"] = position
     if position is not None and session.blueprint_codes and position.blueprint_code not in session.blueprint_codes:
         problems.append(FieldProblem("position", _(
