@@ -110,3 +110,58 @@ def test_competition_from_announcement_to_protocol_and_letters(live_server, page
     with app.app_context():
         pins = set(db.session.scalars(sa.select(Participant.pin)))
     assert all(pin in text for pin in pins)
+
+
+def test_competition_pages_in_every_state_pass_axe(live_server, browser, loaded_bank):
+    """The forms each state shows (additional test, interview votes, decisions)
+    have no critical or serious axe violation and no empty table header."""
+    import json
+    from pathlib import Path
+
+    from examserver.competitions import announce
+    from examserver.models import Centre, ExamSession, Position
+    from tests.competitions.conftest import register
+
+    axe = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        pytest.fail(f"axe-core missing at {axe}: run `make axe`")
+    app = loaded_bank
+    world = _world(app)   # Алиев 7/7, Бекова 5/7, Чынаров 3/7
+    with app.app_context():
+        centre, session = db.session.get(Centre, world.centre), db.session.get(ExamSession, world.session)
+        position = db.session.scalar(sa.select(Position).where(Position.code == "TEST-POS-1"))
+        actor = Actor.cli()
+        ids = []
+        for code, rules in (("MUN-A", "municipal"), ("EDU-A", "education")):
+            comp = announce.announce(centre, position, code, "Конкурс", rules, session.session_date,
+                                     session.session_date, actor)
+            announce.link_session(comp, session, actor)
+            ids.append(comp.id)
+        candidate(world, "21505199012344", 7, "Дуйшеев")   # a tie at the top for EDU-A
+        register(world, "21505199012345", "Эсенов", admitted=False)
+        db.session.commit()
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.goto(live_server.url + "/admin/auth/login")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#logout")
+    problems = {}
+    for comp_id, form in zip(ids, ("#votes-form", "#tiebreak-form")):
+        for lang in ("ky", "ru"):
+            page.goto(f"{live_server.url}/admin/competitions/{comp_id}?lang={lang}")
+            page.wait_for_selector(form)
+            page.add_script_tag(path=str(axe))
+            found = page.evaluate("""async () => {
+                const r = await axe.run(document, {resultTypes: ['violations'],
+                                                   rules: {'empty-table-header': {enabled: true}}});
+                return r.violations.filter(v => ['critical', 'serious'].includes(v.impact)
+                                                || v.id === 'empty-table-header')
+                                   .map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+            }""")
+            if found:
+                problems[f"{comp_id} {lang}"] = found
+    context.close()
+    assert not problems, json.dumps(problems, ensure_ascii=False)
