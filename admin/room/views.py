@@ -29,6 +29,7 @@ def _session(session_id: int):
 
 
 @bp.route("/<int:session_id>")
+@db.read_only  # a snapshot: the live room never waits for the kiosks' writes
 @role_required(*STAFF)
 def view(session_id: int):
     session = _session(session_id)
@@ -36,6 +37,7 @@ def view(session_id: int):
 
 
 @bp.route("/<int:session_id>/data")
+@db.read_only
 @role_required(*STAFF)
 def data(session_id: int):
     return jsonify(live.room_snapshot(_session(session_id)))
