@@ -11,7 +11,6 @@ from flask_babel import refresh
 
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, Participant, Terminal, TerminalState
-from examserver.exam import attempts
 from examserver.core import audit
 from examserver.exam import terminals
 from examserver.core.errors import ServiceError

@@ -3,18 +3,14 @@ the exam shell, the result with protocol and appeal."""
 from __future__ import annotations
 
 
-from flask import (Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, send_from_directory,
-                   session, url_for)
-from flask_babel import force_locale
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 
 from examserver import clock
-from examserver.i18n import LANGUAGES
 from examserver.models import TerminalState
 from examserver.appeals import filing as appeals
 from examserver.exam import attempts
-from examserver.core import audit, ratelimit
+from examserver.core import audit
 from examserver.exam import code_login
 from examserver.protocols import issuing as protocols
 from examserver.exam import terminals
@@ -24,36 +20,7 @@ from examserver.core.errors import ServiceError
 from . import bp
 from .context import (active_attempt, current_terminal, end_candidate_session, enrolled_terminal, pending_participant,
                       result_attempt, set_terminal_cookie, use_language)
-
-TEST_LANGUAGES = ("ky", "ru")
-# New terminals (pairing codes) per client address: a cookie-less GET writes a
-# terminal row and an audit row, so it is limited (counters in the database).
-PAIRING_SCOPE = "kiosk-pairing"
-PAIRING_LIMIT = 20
-PAIRING_WINDOW_SECONDS = 600
-
-
-@bp.before_request
-def _kiosk_locale():
-    """Candidates see only the test languages: the configured default until they
-    choose (the lang links or the test language), never the browser's language;
-    a running attempt switches to its own language (``use_language``). An
-    explicit ``?lang=`` (the links offer ky and ru) is honoured as before."""
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
-        session["lang"] = chosen
-    language = session.get("lang")
-    g.locale = language if language in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
-
-
-def _pairing_throttled() -> bool:
-    """Count a new pairing from this address; True when the address is over its limit."""
-    address = request.remote_addr or "unknown"
-    limit = current_app.config.get("KIOSK_PAIRING_LIMIT", PAIRING_LIMIT)
-    if ratelimit.count(PAIRING_SCOPE, address, PAIRING_WINDOW_SECONDS) >= limit:
-        return True
-    ratelimit.hit(PAIRING_SCOPE, address)
-    return False
+from .terminal_views import PAIRING_WINDOW_SECONDS, TEST_LANGUAGES, pairing_throttled
 
 
 @bp.route("/")
@@ -61,11 +28,12 @@ def index():
     """Dispatch on the terminal's state: pair, locked, exam, result or code entry."""
     terminal = current_terminal()
     if terminal is None or terminal.state == TerminalState.REVOKED:
-        if _pairing_throttled():
+        if pairing_throttled():
             return render_template("kiosk/throttled.html", minutes=PAIRING_WINDOW_SECONDS // 60), 429
         terminal, secret = terminals.register_pending(request.headers.get("User-Agent", ""))
         audit.record("terminal.pairing", terminal, actor=audit.Actor.for_terminal(terminal))
-        response = Response(render_template("kiosk/pairing.html", terminal=terminal))
+        # The page keeps a durable copy of the secret (see restore_terminal).
+        response = Response(render_template("kiosk/pairing.html", terminal=terminal, secret=secret))
         return set_terminal_cookie(response, secret)
     terminal.last_seen_at = clock.now()
     if terminal.state == TerminalState.PENDING:
@@ -228,53 +196,3 @@ def done():
     next person at this terminal sees nothing of them (result, protocol, appeal)."""
     end_candidate_session()
     return redirect(url_for("kiosk.index"), 303)
-
-
-@bp.route("/api/session")
-def renew_session():
-    """A fresh CSRF token for this terminal's browser (by its terminal cookie).
-
-    The kiosk calls it when a request was refused for a reason that resending
-    cannot fix by itself (session cookie gone, secret key changed): the reply
-    sets a new session cookie; the queued answers are then resent in order.
-    """
-    terminal = current_terminal()
-    if terminal is None or terminal.state != TerminalState.ENROLLED:
-        return jsonify({"error": "terminal_not_enrolled", "message": _("This terminal is not enrolled.")}), 403
-    attempt = active_attempt()
-    if attempt is not None:
-        session["kiosk_attempt"] = attempt.id
-    return jsonify({"csrf": generate_csrf(), "attempt": attempt.id if attempt else None})
-
-
-@bp.route("/sw.js")
-def service_worker():
-    """The kiosk's service worker, served under /kiosk/ so that it may control every kiosk page."""
-    response = send_from_directory(bp.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.route("/offline")
-def offline():
-    """The page the service worker shows when the server cannot be reached; it retries by itself."""
-    return render_template("kiosk/offline.html", texts=_offline_texts())
-
-
-def _offline_texts() -> list[tuple[str, str, str]]:
-    """The retry page's title and text in both test languages (nobody has chosen yet, or we cannot know)."""
-    texts = []
-    for language in TEST_LANGUAGES:
-        with force_locale(language):
-            texts.append((language, _("Connection to the server lost"),
-                          _("Your answers are kept on this terminal. This page tries again by itself every few "
-                            "seconds; please wait or call the proctor.")))
-    return texts
-
-
-@bp.errorhandler(500)
-def _server_error(exc):
-    """A kiosk page that failed on the server retries by itself; the API answers JSON."""
-    if request.path.startswith("/kiosk/api/"):
-        return jsonify({"error": "server_error", "message": _("The server could not answer. Retrying.")}), 500
-    return render_template("kiosk/offline.html", texts=_offline_texts()), 503

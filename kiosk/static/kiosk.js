@@ -573,6 +573,39 @@
     }
   }
 
+  /* Pairing survives a browser crash: the terminal secret is also kept in
+   * IndexedDB, written with a "strict" (flushed to disk) transaction, because
+   * Chromium writes new cookies to disk only every ~30 s. A browser that comes
+   * back without its cookie gets a fresh pairing page; before keeping the new
+   * secret, it asks the server to restore the one it had (unless revoked). */
+  function idb(mode, fn) {
+    return new Promise(function (resolve, reject) {
+      var open = indexedDB.open("kiosk-terminal", 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore("terminal"); };
+      open.onerror = function () { reject(open.error); };
+      open.onsuccess = function () {
+        var tx = open.result.transaction("terminal", mode, {durability: "strict"}), result = null;
+        var req = fn(tx.objectStore("terminal"));
+        req.onsuccess = function () { result = req.result; };
+        tx.oncomplete = function () { open.result.close(); resolve(result); };
+        tx.onerror = tx.onabort = function () { open.result.close(); reject(tx.error); };
+      };
+    });
+  }
+
+  function keepTerminal(el) {
+    var fresh = el.getAttribute("data-terminal-secret"), url = el.getAttribute("data-restore-url");
+    if (!window.indexedDB) { return; }
+    function store() { return idb("readwrite", function (s) { return s.put(fresh, "secret"); }); }
+    idb("readonly", function (s) { return s.get("secret"); }).then(function (old) {
+      if (!old || old === fresh) { return store(); }
+      return jsonFetch(url, {secret: old}).then(function (r) {
+        if (r.status === 200 && r.body.state) { location.replace(document.body.getAttribute("data-sw-scope")); }
+        else { return store(); }
+      });
+    }).catch(function () {});
+  }
+
   function registerServiceWorker() {
     var url = document.body.getAttribute("data-sw");
     if (url && "serviceWorker" in navigator) {
@@ -584,6 +617,8 @@
     registerServiceWorker();
     var poll = document.querySelector("[data-poll]");
     if (poll) { pollUntil(poll); }
+    var pairing = document.querySelector("[data-terminal-secret]");
+    if (pairing) { keepTerminal(pairing); }
     var root = document.getElementById("exam");
     if (root) { window.kioskExam = new Exam(root); window.kioskExam.load(); }
     if (document.getElementById("result")) { resultPage(); }

@@ -85,3 +85,34 @@ def test_restart_without_close_shows_nothing_either(live_server, page, browser, 
         _nothing_shown(page2, live_server.url)
     finally:
         context.close()
+
+
+KEPT_SECRET = """() => new Promise(resolve => {
+  const open = indexedDB.open('kiosk-terminal', 1);
+  open.onupgradeneeded = () => open.result.createObjectStore('terminal');
+  open.onsuccess = () => {
+    const get = open.result.transaction('terminal').objectStore('terminal').get('secret');
+    get.onsuccess = () => { open.result.close(); resolve(get.result || null); };
+  };
+})"""
+
+
+def test_pairing_survives_a_lost_terminal_cookie(live_server, page, loaded_bank):
+    """A crash before Chromium wrote the new cookie to disk: the browser comes
+    back without it; the secret kept in IndexedDB restores the same terminal."""
+    app = loaded_bank
+    room_id, _code, _name = _world(app)
+    page.goto(live_server.url + "/kiosk/")
+    pairing = page.text_content("#pairing-code").strip()
+    page.wait_for_function(KEPT_SECRET)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "exam_terminal")
+    assert page.evaluate(KEPT_SECRET) == cookie["value"]
+    _enrol(app, room_id, pairing)
+    page.wait_for_selector("#code")
+    page.context.clear_cookies()
+    page.goto(live_server.url + "/kiosk/")
+    # A fresh pairing page appears, restores the old cookie, and moves on to code entry by itself.
+    page.wait_for_selector("#code")
+    restored = next(c for c in page.context.cookies() if c["name"] == "exam_terminal")
+    assert restored["value"] == cookie["value"] and restored["expires"] > 0
+    assert page.evaluate(KEPT_SECRET) == cookie["value"]
