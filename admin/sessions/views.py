@@ -13,7 +13,7 @@ from examserver.models import AccessCode, Attempt, Participant, Room
 from examserver.registration import sessions as session_service
 from examserver.core.errors import NotFound, ServiceError
 
-from ..lists import paginate
+from ..lists import csv_response, paginate
 from ..security import STAFF, actor, current_db_user, role_required
 from . import bp
 from .forms import ReasonForm, SessionForm
@@ -134,6 +134,33 @@ def detail(session_id: int):
     return render_template("sessions/detail.html", session=session, participants=participants, with_code=with_code,
                            started=started, reason_form=ReasonForm(), to_local=clock.to_local, page=page,
                            search=search, window_closed=window_closed, window_end=window_end)
+
+
+@bp.route("/<int:session_id>/participants.csv")
+@role_required(*STAFF)
+def participants_csv(session_id: int):
+    """The session's participants as CSV: admission, code, test state and result, in words."""
+    from examserver.i18n import LANGUAGE_NAMES
+
+    session = load_session(session_id)
+    people = db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)
+                                .order_by(Participant.surname, Participant.name, Participant.id)).all()
+    tests = {a.participant_id: a for a in db.session.scalars(sa.select(Attempt).where(
+        Attempt.session_id == session.id))}
+    admission = {"pending": _("pending"), "admitted": _("admitted"), "not_admitted": _("not admitted")}
+    states = {"in_progress": _("in progress"), "paused": _("paused"), "finished": _("finished")}
+    verdicts = {"meets": _("meets"), "does_not_meet": _("does not meet")}
+    rows = []
+    for p in people:
+        a = tests.get(p.id)
+        rows.append([p.seat, p.surname, p.name, p.patronymic, p.pin, p.id_document, p.position.code,
+                     LANGUAGE_NAMES.get(p.language, p.language), admission.get(p.admission.value, ""),
+                     p.admission_reason or "", _("yes") if p.no_show else "",
+                     states.get(a.state.value, "") if a else "", "" if a is None or a.total_points is None
+                     else f"{a.total_points}/{a.max_points}", verdicts.get(a.verdict or "", "") if a else ""])
+    header = [_("Seat"), _("Surname"), _("Name"), _("Patronymic"), _("PIN"), _("Identity document"), _("Position"),
+              _("Language"), _("Admission"), _("Reason"), _("no-show"), _("Test"), _("Score"), _("Verdict")]
+    return csv_response(f"participants-{session.id}.csv", header, rows)
 
 
 @bp.route("/<int:session_id>/open", methods=["POST"])

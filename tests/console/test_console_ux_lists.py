@@ -76,6 +76,15 @@ def test_participants_search_and_terminals_filter(app, client, world, login, loa
     assert "Бекова" in by_pin and "Асанов " not in by_pin
     pending = client.get(f"/admin/sessions/{sid}?admission=admitted").get_data(as_text=True)
     assert "Асанов" in pending and "Бекова" not in pending
+    rows = _csv(client.get(f"/admin/sessions/{sid}/participants.csv?lang=ru"))
+    assert rows[0][:5] == ["Место", "Фамилия", "Имя", "Отчество", "ПИН"]
+    assert [r[1] for r in rows[1:]] == ["Асанов", "Бекова"] and rows[2][8] == "ожидает"  # admission still pending
+    assert rows[1][7] == "Кыргызча"  # languages by name, never "ky"
+    client.post("/admin/auth/logout")
+    login("proctor_b")
+    assert client.get(f"/admin/sessions/{sid}/participants.csv").status_code == 404  # another centre
+    client.post("/admin/auth/logout")
+    login("proctor_a")
     seat = client.get("/admin/terminals/?seat=8").get_data(as_text=True).split('<table id="terminals">')[1]
     assert seat.count("data-terminal=") == 1
 
