@@ -15,6 +15,7 @@ from ..items import LANGUAGES, OPTION_IDS
 from ..text import DECODE_MESSAGES, decode_spreadsheet
 from .fields import Reporter, shown
 from .native import Located, read_item
+from .source import read_file
 
 PLAIN_COLUMNS = ("id", "version", "topic", "type", "points", "difficulty", "status", "source", "key")
 INT_COLUMNS = ("version", "points", "difficulty")
@@ -58,7 +59,10 @@ def _row_to_native(row: dict[str, str]) -> dict:
 def read_csv(path: Path, display: str) -> tuple[list[Located], list[Problem]]:
     """Read a CSV bank file; returns (items, problems)."""
     rep = Reporter(display)
-    text, failure, bad_line = decode_spreadsheet(path.read_bytes())
+    data, problems = read_file(path, display)
+    if data is None:
+        return [], problems
+    text, failure, bad_line = decode_spreadsheet(data)
     if text is None:
         rep.add(bad_line, None, None, DECODE_MESSAGES[failure])
         return [], rep.problems

@@ -148,6 +148,14 @@ def parse_json(text: str, display: str) -> tuple[Any, list[Problem]]:
     return value, problems
 
 
+def read_file(path: Path, display: str) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes, or a problem saying why it cannot be read (permissions, a vanished file)."""
+    try:
+        return path.read_bytes(), []
+    except OSError as exc:
+        return None, [Problem(display, None, None, None, f"cannot be read: {exc.strerror or exc}")]
+
+
 def decode_text(data: bytes, display: str) -> tuple[str | None, list[Problem]]:
     """Decode UTF-8 (an initial BOM is dropped); native files must be UTF-8."""
     try:
@@ -159,7 +167,10 @@ def decode_text(data: bytes, display: str) -> tuple[str | None, list[Problem]]:
 
 def read_tree(path: Path, display: str) -> tuple[Any, list[Problem]]:
     """Read a .yaml/.yml/.json file into located values."""
-    text, problems = decode_text(path.read_bytes(), display)
+    data, problems = read_file(path, display)
+    if data is None:
+        return None, problems
+    text, problems = decode_text(data, display)
     if text is None:
         return None, problems
     if path.suffix.lower() == ".json":

@@ -19,7 +19,7 @@ import yaml
 from yaml.composer import Composer
 
 from ..errors import Problem
-from .source import LDict, LList, _Loader, _yaml_problem, decode_text, parse_json
+from .source import LDict, LList, _Loader, _yaml_problem, decode_text, parse_json, read_file
 
 OnElement = Callable[[Any, int], None]
 
@@ -34,9 +34,15 @@ class _StreamLoader(_Loader, Composer):  # type: ignore[misc]
     def __init__(self, stream: str):
         super().__init__(stream)
         self.anchors = {}  # Composer.__init__ is not run by the C parser's __init__
+        self.at_line: int | None = None  # where the value being read starts, for non-YAML errors
+
+    def mark(self) -> None:
+        """Remember the line of the next value (reported if reading it fails without a YAML mark)."""
+        self.at_line = self.peek_event().start_mark.line + 1
 
 
 def _value(loader: _StreamLoader) -> Any:
+    loader.mark()
     node = loader.compose_node(None, None)
     # construct_document also forgets the constructed objects, so nothing of
     # this node outlives its value.
@@ -67,6 +73,7 @@ def _parse(loader: _StreamLoader, stream_key: str, on_element: OnElement) -> Any
                 element: Any = Streamed()
                 element.line = seq_start.start_mark.line + 1
                 while not loader.check_event(yaml.SequenceEndEvent):
+                    loader.mark()
                     node = loader.compose_node(None, None)
                     on_element(loader.construct_document(node), node.start_mark.line + 1)
                 loader.get_event()
@@ -96,7 +103,8 @@ def parse_yaml_streaming(text: str, display: str, stream_key: str, on_element: O
     except yaml.YAMLError as exc:
         return None, [_yaml_problem(display, exc)]
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        return None, [Problem(display, None, None, None, f"YAML could not be read: {type(exc).__name__}")]
+        why = "nested too deeply" if isinstance(exc, RecursionError) else type(exc).__name__
+        return None, [Problem(display, loader.at_line, None, None, f"YAML could not be read: {why}")]
     finally:
         loader.dispose()
 
@@ -107,7 +115,10 @@ def read_tree_streaming(path: Path, display: str, stream_key: str, on_element: O
 
     JSON is read whole (its elements are then passed to ``on_element`` in order).
     """
-    text, problems = decode_text(path.read_bytes(), display)
+    data, problems = read_file(path, display)
+    if data is None:
+        return None, problems
+    text, problems = decode_text(data, display)
     if text is None:
         return None, problems
     if path.suffix.lower() != ".json":
