@@ -327,3 +327,23 @@ def test_broken_blueprints_are_refused_at_file_line(app, runner, loaded_bank, tm
     with app.app_context():
         assert _count(ExamBlueprint) == 1 and _count(Position) == 1
     assert not failures, "\n\n".join(failures)
+
+
+def test_check_without_a_database_schema_checks_the_files_alone(tmp_path, clock):
+    """``bank check`` works before ``migrate`` (an author checking files): it says it checked files only."""
+    from examserver import create_app
+
+    app = create_app({"MODE": "testing", "DATABASE_URL": f"sqlite:///{tmp_path}/empty.sqlite",
+                      "INSTANCE_PATH": str(tmp_path / "instance"), "CLOCK": clock})
+    try:
+        runner = app.test_cli_runner()
+        good = tmp_path / "good.yaml"
+        good.write_text(bank(item()), encoding="utf-8")
+        result = runner.invoke(args=["bank", "check", str(good)])
+        assert result.exit_code == 0 and "OK, 1 items" in result.output and "files only" in result.output
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(bank(item(options="")), encoding="utf-8")
+        result = runner.invoke(args=["bank", "check", str(bad)])
+        assert result.exit_code == 1 and f"{bad}:11: item C-1: options: must be a list" in result.output
+    finally:
+        db.dispose(app)
