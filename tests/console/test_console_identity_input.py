@@ -193,7 +193,7 @@ def test_names_with_apostrophes_hyphens_and_spaces_are_fine(app, client, sid, lo
 # --- field names in the reader's language -----------------------------------------
 def test_problems_name_fields_in_russian_and_kyrgyz(app, client, sid, login):
     login("proctor_a")
-    csv = HEADER + f"Асанов,Нурлан,,123,AN1,TEST-POS-1,ky,,1\n"
+    csv = HEADER + "Асанов,Нурлан,,123,AN1,TEST-POS-1,ky,,1\n"
     ru = upload(client, sid, csv.encode(), lang="ru").get_data(as_text=True)
     assert "<td>2</td><td>Персональный номер (ПИН)</td>" in ru and "<td>pin</td>" not in ru
     ky = upload(client, sid, csv.encode(), lang="ky").get_data(as_text=True)
