@@ -65,8 +65,11 @@ def notice(message: str, category: str, anchor: str) -> None:
 @role_required(*ALL_ROLES)
 def index():
     items = [(a, appeals.attempt_of(a)) for a in appeals.appeals_for_centre(_centre_filter())]
-    return render_template("appeals/index.html", items=items, to_local=clock.to_local,
-                           can_file=current_db_user().role in FILERS)
+    # The review (with the keys) is linked only for those who may open it.
+    reviewable = {a.id for a, attempt in items if may_review(a, attempt)}
+    return render_template("appeals/index.html", items=items, to_local=clock.to_local, reviewable=reviewable,
+                           can_file=current_db_user().role in FILERS,
+                           can_manage=current_db_user().role in (Role.ADMIN, Role.PROCTOR, Role.CHAIR))
 
 
 def _fileable_attempts() -> list[Attempt]:

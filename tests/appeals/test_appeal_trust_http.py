@@ -61,7 +61,9 @@ def test_only_the_commission_and_administrators_see_the_review(client, login, ap
         assert client.post(f"{url}/decide", data={"decision": "rejected", "text": "x"}).status_code == 403, name
     login("proctor")
     listing = _page(client, "/admin/appeals/")
-    assert "AP-BISH-2026-" in listing  # the list stays visible; the keys do not
+    assert "AP-BISH-2026-" in listing and url not in listing  # the list stays visible; no link to the keys
+    login("member1")
+    assert f'href="{url}"' in _page(client, "/admin/appeals/")
 
 
 def test_filing_proctor_is_sent_to_the_list_not_the_keys(client, login, app, aworld):
