@@ -76,9 +76,18 @@ def _parse_corrections(raw: Any, rp: replay_service.Replay) -> list[dict[str, An
         reason = str(entry.get("reason") or "").strip()
         if not reason:
             raise ServiceError(_("Question %(n)s: the reason for the correction is required.", n=slot), "reason_required")
-        out.append({"slot": slot, "selected": selected, "reason": reason[:1000],
-                    "was": sorted(rp.answers.get(slot, frozenset()))})
+        was = sorted(rp.answers.get(slot, frozenset()))
+        out.append({"slot": slot, "selected": selected, "reason": reason[:1000], "was": was,
+                    # The letters the candidate saw (А Б В Г in a ky/ru test), for the protocol.
+                    "letters": _letters(rp, slot, selected), "was_letters": _letters(rp, slot, was)})
     return out
+
+
+def _letters(rp: replay_service.Replay, slot: int, option_ids: list[str]) -> str:
+    """Option ids as the kiosk's letters, in the order shown on the frozen form."""
+    order = list(rp.form.slot(slot).option_order)
+    labels = replay_service.option_labels(rp.language)
+    return "".join(labels[order.index(o)] for o in sorted(option_ids, key=order.index))
 
 
 def _parse_slots(raw: Any, rp: replay_service.Replay) -> list[int]:

@@ -126,7 +126,8 @@ def appeal_lines(record: dict, lang: str):
                _("Grounds: %(text)s", text=decision["text"])]
     for c in decision.get("corrections") or []:
         decided.append(("item", _("Question %(n)s: answer %(was)s corrected to %(now)s: %(reason)s", n=c["slot"],
-                                  was=",".join(c["was"]) or "—", now=",".join(c["selected"]) or "—",
+                                  was=c.get("was_letters", ",".join(c["was"])) or "—",
+                                  now=c.get("letters", ",".join(c["selected"])) or "—",
                                   reason=c["reason"])))
     for slot, how in sorted((decision.get("neutralised") or {}).items(), key=lambda kv: int(kv[0])):
         decided.append(("item", _("Question %(n)s neutralised (%(how)s)", n=slot,

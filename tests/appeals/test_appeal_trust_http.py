@@ -135,6 +135,8 @@ def test_correction_chosen_by_clicking_an_option(client, login, appealed, app, a
         corrections = appeal.decision_details["corrections"]
         assert [(c["slot"], c["selected"]) for c in corrections] == [(slot.index, key[:1])]
         assert appeal.decision_details["corrected"]["total"] == rp.recomputed.total_points + 1
+        # The protocol names the options by the letters the candidate saw.
+        assert corrections[0]["letters"] == "АБВГ"[slot.option_order.index(key[0])]
     page = _page(client, f"/admin/appeals/{appealed}?lang=en")
     signing = page[page.index('id="signing"'):]
     assert "flash success" in signing[:signing.index("</h2>") + 400]
