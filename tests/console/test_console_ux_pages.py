@@ -103,6 +103,7 @@ def build_world() -> UxWorld:
     codes.issue_code(p2, actor)
     person(open_s, "22311200155555", "Кадыров", admit=False, seat="3")
     person(open_s, "20101199000123", "Бекова", admit=None, seat="4")
+    person(open_s, "21505198512348", "Күтүүчү", seat="7")  # admitted, no code yet
     finished = attempts.start_attempt(p1, t1, "ky")
     timer.extend(finished, 5, "Жарык өчтү", actor)
     attempts.finish_attempt(finished, FinishReason.SUBMITTED)
@@ -275,3 +276,30 @@ def test_every_console_page_and_file_is_translated(app, client, ux_world, tmp_pa
     for key in [k for k in problems if k.split(" [")[0] in OTHERS_PENDING]:
         warnings.warn(f"untranslated on {key}: {problems.pop(key)} ({OTHERS_PENDING[key.split(' [')[0]]})")
     assert not problems, "untranslated text:\n" + "\n".join(f"{k}: {v}" for k, v in sorted(problems.items()))
+
+
+def test_pages_behind_a_post_are_translated(app, client, ux_world, tmp_path):
+    """The code shown once (issue a code) and the code slips PDF, in ky and ru."""
+    _login(client, "proctor_a")
+    sid, pid = ux_world.values["session_id"], ux_world.values["participant_id"]
+    problems = {}
+    with app.app_context():
+        waiting = db.session.scalar(sa.select(Participant.id).where(Participant.session_id == sid,
+                                                                    Participant.surname == "Күтүүчү"))
+    texts = {}
+    for lang in ("en", "ky", "ru"):
+        response = client.post(f"/admin/participants/{waiting}/code?lang={lang}")
+        assert response.status_code == 200, response.status_code
+        texts[lang] = text_nodes(response.get_data(as_text=True))
+    slips = {}
+    for lang in ("en", "ky", "ru"):
+        response = client.post(f"/admin/participants/session/{sid}/slips?lang={lang}", data={"which": "all"})
+        assert response.mimetype == "application/pdf", response.status_code
+        slips[lang] = [" ".join(line.split()) for line in _pdftotext(response.data, tmp_path).splitlines()
+                       if line.strip()]
+    for lang in ("ky", "ru"):
+        if suspicious(texts[lang], texts["en"]):
+            problems[f"code page [{lang}]"] = suspicious(texts[lang], texts["en"])
+        if suspicious(slips[lang], slips["en"]):
+            problems[f"slips [{lang}]"] = suspicious(slips[lang], slips["en"])
+    assert pid and not problems, problems
