@@ -42,12 +42,40 @@ def is_current(competition: Competition) -> bool:
     return _substance(json.loads(protocol.record)) == _substance(records.build(competition, "-", clock.now()))
 
 
+def open_appeals(competition: Competition, people: list[ranking.Applicant] | None = None) -> list[str]:
+    """Names of applicants whose technical appeal could still change a score: the
+    1-hour window still open (seed 003 §33), or an appeal not yet signed."""
+    from examserver.appeals.filing import appeal_for_attempt, can_file
+    from examserver.models import AppealState
+
+    people = ranking.applicants(competition) if people is None else people
+    names = {a.participant.id: a.participant.full_name for a in people}
+    attempts = [(a.participant.id, a.attempt) for a in people if a.attempt is not None]
+    tiebreak = ranking.latest_tiebreak(competition)
+    if tiebreak is not None:
+        from examserver.competitions.tiebreak import attempts_of
+
+        attempts += list(attempts_of(tiebreak).items())
+    open_ = []
+    for pid, attempt in attempts:
+        appeal = appeal_for_attempt(attempt)
+        if can_file(attempt) or (appeal is not None and appeal.state != AppealState.SIGNED):
+            if names.get(pid) not in open_:
+                open_.append(names.get(pid, ""))
+    return open_
+
+
 def issue(competition: Competition, actor: audit.Actor) -> Protocol:
-    """Sign the competition protocol; refused while the outcome is open."""
+    """Sign the competition protocol; refused while the outcome is open or while
+    a technical appeal could still change a score."""
     announce.lock(competition)
-    _people, out = ranking.outcome(competition)
+    people, out = ranking.outcome(competition)
     if not out.concluded:
         raise Conflict(_("The outcome is not final yet; the protocol cannot be signed."), "not_concluded")
+    waiting = open_appeals(competition, people)
+    if waiting:
+        raise Conflict(_("A technical appeal may still change a score (%(names)s): sign when the appeal window "
+                         "has closed and every appeal is signed.", names=", ".join(waiting)), "appeal_open")
     previous = current_protocol(competition)
     if previous is not None and is_current(competition):
         return previous

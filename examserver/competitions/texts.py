@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from examserver.protocols.wording import pick, when
 
 RULE_SETS = {"education": _l("Education-leader rules (seed 003 §§29-32, 37)"),
-             "municipal": _l("Municipal rules (seed 001: interview from 50 percent, majority vote, reserve from 75 percent)")}
+             "municipal": _l("Municipal rules (seed 001: interview from 50 percent, majority vote, "
+                             "reserve from 75 percent)")}
 FAILURES = {
     "no_applications": _l("there were no applications (§30)"),
     "all_withdrew": _l("all applicants withdrew their applications (§30)"),

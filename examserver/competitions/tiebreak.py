@@ -67,7 +67,8 @@ def due_on(competition: Competition) -> date:
     return ranking.main_test_date(competition) + timedelta(days=DAYS)
 
 
-def _store_blueprint(competition: Competition, blueprint_row: ExamBlueprint, count: int) -> tuple[ExamBlueprint, Blueprint]:
+def _store_blueprint(competition: Competition, blueprint_row: ExamBlueprint,
+                     count: int) -> tuple[ExamBlueprint, Blueprint]:
     code = f"TB-{competition.code}"[:40]
     version = 1 + (db.session.scalar(sa.select(sa.func.max(ExamBlueprint.version)).where(
         ExamBlueprint.code == code)) or 0)

@@ -86,6 +86,8 @@ def test_competition_from_announcement_to_protocol_and_letters(live_server, page
     assert "Алиев" in page.text_content("#winner")
     assert "Бекова" in page.text_content("#reserve") and "Чынаров" not in page.text_content("#reserve")
 
+    app.config["CLOCK"].advance(minutes=61)   # the appeal window has closed
+    page.reload()
     page.click("#sign-protocol")
     page.wait_for_selector("#protocol-pdf")
     with page.expect_download() as download:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from examserver.db import db
 from examserver.competitions import issuing
-from tests.competitions.conftest import actor, candidate, make_competition
+from tests.competitions.conftest import actor, candidate, make_competition, past_appeal_window
 
 
 def test_list_show_export(cworld, app, tmp_path):
@@ -11,6 +11,7 @@ def test_list_show_export(cworld, app, tmp_path):
         comp = make_competition(cworld)
         candidate(cworld, "21505199012341", 7, "Алиев")
         candidate(cworld, "21505199012342", 5, "Бекова")
+        past_appeal_window()
         issuing.issue(comp, actor(cworld))
         db.session.commit()
     runner = app.test_cli_runner()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from examserver.db import db
 from examserver.models import Centre, Competition, Participant, Position, Role
 from examserver.core import accounts
-from tests.competitions.conftest import PASSWORD, candidate, make_competition
+from tests.competitions.conftest import PASSWORD, candidate, make_competition, past_appeal_window
 
 
 def _login(client, username="admin"):
@@ -50,6 +50,8 @@ def test_announce_link_rank_sign_and_letters(cworld, app, client):
     assert client.post(base + "/link", data={"session_id": str(cworld.session)}).status_code == 409
     assert client.post(base + "/decision", data={"kind": "declined", "reason": ""}).status_code == 400
     assert client.get(base + "/letters.csv").status_code == 409   # no protocol yet
+    assert client.post(base + "/protocol").status_code == 409   # the appeal window is still open
+    app.config["CLOCK"].advance(minutes=61)
     assert client.post(base + "/protocol").status_code == 302
     pdf = client.get(base + "/protocol.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
@@ -93,6 +95,7 @@ def test_pages_and_protocol_render_in_kyrgyz_and_russian(cworld, app, client, tm
         a = candidate(cworld, "21505199012341", 7, "Алиев")
         candidate(cworld, "21505199012342", 6, "Бекова")
         decisions.record_votes(comp, [("Мамбетов", a.id, {"goals": "Так"})], actor(cworld))
+        past_appeal_window()
         number = issuing.issue(comp, actor(cworld)).number
         decisions.decide(comp, "declined", "Баш тартты", actor(cworld))
         db.session.commit()

@@ -16,7 +16,8 @@ from examserver.models import Attempt, ExamBlueprint, ExamSession, Participant, 
 from examserver.core.errors import ServiceError
 from examserver.exam import codes
 from examserver.competitions import announce, decisions, issuing, ranking, tiebreak
-from tests.competitions.conftest import actor, answer, candidate, close, make_competition, register, room, sit
+from tests.competitions.conftest import (actor, candidate, close, make_competition, past_appeal_window, register,
+                                         room, sit)
 
 START = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
 
@@ -39,6 +40,7 @@ def test_highest_score_wins_reserve_excludes_below_threshold(cworld, app, tmp_pa
         assert (out.status, out.winner) == ("winner", a.id)
         assert out.reserve == [b.id, d.id]
         assert c.id not in out.reserve
+        past_appeal_window()
         protocol = issuing.issue(comp, actor(cworld))
         db.session.commit()
         comp_id, number, protocol_id = comp.id, protocol.number, protocol.id
@@ -60,6 +62,7 @@ def test_highest_score_wins_reserve_excludes_below_threshold(cworld, app, tmp_pa
     with app.app_context():
         comp = db.session.get(type(comp), comp_id)
         # Signing again with nothing changed gives the same protocol.
+        past_appeal_window()
         assert issuing.issue(comp, actor(cworld)).id == protocol_id
 
 
@@ -90,6 +93,7 @@ def test_three_way_tie_resolved_by_the_sum_of_both_tests(cworld, app):
         _people, out = ranking.outcome(comp)
         assert (out.status, out.winner) == ("winner", tied[1].id)
         assert [c.participant_id for c in out.ranking][:3] == [tied[1].id, tied[0].id, tied[2].id]
+        past_appeal_window()
         record = json.loads(issuing.issue(comp, actor(cworld)).record)
         assert record["tiebreak"]["question_count"] == 2
         assert record["ranking"][0]["tiebreak_points"] == 2
@@ -106,6 +110,7 @@ def test_tie_surviving_the_sum_needs_a_decision(cworld, app):
         _people, out = ranking.outcome(comp)
         assert out.status == "tie_unresolved" and set(out.tied_after_sum) == {first.id, second.id}
         with pytest.raises(ServiceError):
+            past_appeal_window()
             issuing.issue(comp, actor(cworld))
         with pytest.raises(ServiceError):
             decisions.decide(comp, "tie_resolved", "", actor(cworld), participant_id=second.id)
@@ -119,12 +124,14 @@ def test_winner_declines_runner_up_takes_the_post_with_a_new_protocol(cworld, ap
         comp = make_competition(cworld)
         a = candidate(cworld, "21505199012341", 7, "Алиев")
         b = candidate(cworld, "21505199012342", 6, "Бекова")
+        past_appeal_window()
         first = issuing.issue(comp, actor(cworld))
         decisions.decide(comp, "declined", "Келишимден баш тартты", actor(cworld))
         assert ranking.outcome(comp)[1].status == "declined"
         decisions.decide(comp, "runner_up_offered", "§29 б", actor(cworld))
         _people, out = ranking.outcome(comp)
         assert (out.status, out.winner, out.reserve) == ("winner", b.id, [])
+        past_appeal_window()
         second = issuing.issue(comp, actor(cworld))
         assert second.supersedes_id == first.id
         record = json.loads(second.record)
@@ -137,6 +144,7 @@ def test_failed_no_applications(cworld, app):
     with app.app_context():
         comp = make_competition(cworld)
         assert ranking.outcome(comp)[1].failure == "no_applications"
+        past_appeal_window()
         assert json.loads(issuing.issue(comp, actor(cworld)).record)["outcome"]["failure"] == "no_applications"
 
 
@@ -208,8 +216,28 @@ def test_retention_purge_removes_an_expired_competition_protocol(cworld, app, cl
     with app.app_context():
         comp = make_competition(cworld)
         candidate(cworld, "21505199012341", 7, "Алиев")
+        past_appeal_window()
         issuing.issue(comp, actor(cworld))
         clock.advance(days=5 * 366 + 1)
         summary = retention.purge(actor(cworld))
         assert summary.protocols >= 2   # the testing protocol and the competition protocol
         assert comp.protocol_id is None and issuing.current_protocol(comp) is None
+
+
+def test_no_signing_while_an_appeal_could_change_a_score(cworld, app):
+    from examserver.appeals import filing
+    from examserver.models import Attempt
+
+    with app.app_context():
+        comp = make_competition(cworld)
+        a = candidate(cworld, "21505199012341", 7, "Алиев")
+        candidate(cworld, "21505199012342", 5, "Бекова")
+        with pytest.raises(ServiceError) as exc:
+            issuing.issue(comp, actor(cworld))
+        assert exc.value.code == "appeal_open"   # the 1-hour window (§33) is still open
+        attempt = db.session.scalar(sa.select(Attempt).where(Attempt.participant_id == a.id))
+        filing.file_appeal(attempt, "Жоопторум сакталган жок", "proctor", actor(cworld))
+        past_appeal_window()
+        with pytest.raises(ServiceError) as exc:
+            issuing.issue(comp, actor(cworld))
+        assert exc.value.code == "appeal_open" and "Алиев" in exc.value.message   # filed, not yet signed

@@ -11,7 +11,7 @@ import pytest
 
 from examserver.core.errors import ServiceError
 from examserver.competitions import decisions, deadlines, issuing, letters, ranking
-from tests.competitions.conftest import actor, candidate, make_competition
+from tests.competitions.conftest import actor, candidate, make_competition, past_appeal_window
 
 
 def _three(world):
@@ -34,6 +34,7 @@ def test_interview_majority_winner_and_internal_reserve(cworld, app):
         _people, out = ranking.outcome(comp)
         assert (out.status, out.winner, out.present) == ("winner", b.id, 3)
         assert (out.reserve_kind, out.reserve) == ("internal", [a.id])   # 100 % and not appointed
+        past_appeal_window()
         record = json.loads(issuing.issue(comp, actor(cworld)).record)
         assert record["interview"]["present"] == 3
         assert record["interview"]["votes"][0]["notes"] == {"motivation": "Жакшы"}
@@ -49,6 +50,7 @@ def test_split_vote_needs_a_new_round(cworld, app):
         _people, out = ranking.outcome(comp)
         assert (out.status, out.winner) == ("no_majority", None)
         with pytest.raises(ServiceError):
+            past_appeal_window()
             issuing.issue(comp, actor(cworld))
         with pytest.raises(ServiceError):   # the round is recorded; no second vote in it
             decisions.record_votes(comp, [("Мамбетов", a.id, {})], actor(cworld))
@@ -67,6 +69,7 @@ def test_letters_one_per_participant_in_their_language_with_the_issue_date(cworl
         with pytest.raises(ServiceError):   # no letters before the signed protocol
             letters.letters_csv(comp)
         decisions.record_votes(comp, [("Мамбетов", a.id, {})], actor(cworld))
+        past_appeal_window()
         issuing.issue(comp, actor(cworld))
         due = [d for d in deadlines.deadlines(comp) if d.what == "letters"][0]
         assert not due.done and not due.late
@@ -87,6 +90,7 @@ def test_letters_late_after_five_days(cworld, app, clock):
         comp = make_competition(cworld, "municipal", "MUN-4")
         a, _b, _c = _three(cworld)
         decisions.record_votes(comp, [("Мамбетов", a.id, {})], actor(cworld))
+        past_appeal_window()
         issuing.issue(comp, actor(cworld))
         clock.advance(days=6)
         due = [d for d in deadlines.deadlines(comp) if d.what == "letters"][0]

@@ -46,6 +46,7 @@ def test_two_signings_at_once_give_one_protocol_and_one_decline(cworld, app):
         candidate(cworld, "21505199012342", 5, "Бекова")
         db.session.commit()
         base = f"/admin/competitions/{comp.id}"
+    app.config["CLOCK"].advance(minutes=61)   # past the appeal window
     assert all(s < 500 for s in _together(app, base + "/protocol", {}))
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Protocol.id)).where(
