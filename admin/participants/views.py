@@ -21,10 +21,11 @@ from .forms import ParticipantForm
 
 
 @bp.app_template_global("same_day_registrations")
-def same_day_registrations(session, participants) -> dict:
-    """For the participant list (included in the session page): who is registered in
-    another session on the same day for the same position group."""
-    return registration.same_day_elsewhere(session, list(participants))
+def same_day_registrations(session) -> dict:
+    """For the participant list (included in the session page, one page of it at a
+    time): who of the whole session is registered in another session on the same
+    day for the same position group."""
+    return registration.same_day_elsewhere(session)
 
 
 def _session(session_id: int):
