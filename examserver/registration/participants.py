@@ -68,32 +68,33 @@ def _clean(session: ExamSession, data: dict[str, str], positions: dict[str, Posi
 
 def same_day_elsewhere(session: ExamSession, participants: list[Participant] | None = None
                        ) -> dict[int, list[ExamSession]]:
-    """Participants of ``session`` registered in another session on the same day for
-    the same position group: ``{participant id: [other sessions]}``.
+    """Participants of ``session`` (all, or those given) registered in another session
+    on the same day for the same position group: ``{participant id: [other sessions]}``.
 
     Not refused (a person may be moved to another room, or re-registered after
     a mistake), but shown to the proctor: one person sitting the same group's
-    test twice in a day would see the questions twice.
+    test twice in a day would see the questions twice. Two queries, whatever
+    the number of participants.
     """
-    here = participants if participants is not None else list(db.session.scalars(
-        sa.select(Participant).where(Participant.session_id == session.id)))
+    query = (sa.select(Participant.id, Participant.pin, Position.group_code)
+             .join(Position, Position.id == Participant.position_id)
+             .where(Participant.session_id == session.id))
+    if participants is not None:
+        query = query.where(Participant.id.in_([p.id for p in participants]))
+    here = db.session.execute(query).all()
     if not here:
         return {}
-    groups = {p.id: p.position.group_code for p in here}
-    other = Participant
     rows = db.session.execute(
-        sa.select(other.pin, Position.group_code, ExamSession)
-        .join(ExamSession, ExamSession.id == other.session_id)
-        .join(Position, Position.id == other.position_id)
+        sa.select(Participant.pin, Position.group_code, ExamSession)
+        .join(ExamSession, ExamSession.id == Participant.session_id)
+        .join(Position, Position.id == Participant.position_id)
         .where(ExamSession.session_date == session.session_date, ExamSession.id != session.id,
-               other.pin.in_(sorted({p.pin for p in here})))
+               Participant.pin.in_(sorted({pin for _id, pin, _group in here})))
         .order_by(ExamSession.id)).all()
-    found: dict[int, list[ExamSession]] = {}
-    for p in here:
-        for pin, group, other_session in rows:
-            if pin == p.pin and group == groups[p.id]:
-                found.setdefault(p.id, []).append(other_session)
-    return found
+    elsewhere: dict[tuple[str, str], list[ExamSession]] = {}
+    for pin, group, other_session in rows:
+        elsewhere.setdefault((pin, group), []).append(other_session)
+    return {pid: elsewhere[(pin, group)] for pid, pin, group in here if (pin, group) in elsewhere}
 
 
 def same_day_warning(session: ExamSession, participant: Participant) -> str | None:
