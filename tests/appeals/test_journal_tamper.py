@@ -144,7 +144,20 @@ def _edit_stored_score(attempt, events, rng):
     return {"stored_score"}
 
 
-KINDS = {"delete_tail": _delete_tail, "change_answer_rehash": _change_answer,
+def _edit_form(attempt, events, rng):
+    """Change the option order of one question of the frozen form (what the candidate 'saw')."""
+    form = dict(attempt.form)
+    slots = [dict(x) for x in form["slots"]]
+    n = rng.randrange(len(slots))
+    order = list(slots[n]["option_order"])
+    i, j = rng.sample(range(len(order)), 2)
+    order[i], order[j] = order[j], order[i]
+    slots[n]["option_order"] = order
+    attempt.form = {**form, "slots": slots}
+    return {"form_digest"}
+
+
+KINDS = {"edit_form": _edit_form, "delete_tail": _delete_tail, "change_answer_rehash": _change_answer,
          "change_answer_rehash_rescore": _change_answer_and_score, "reorder_rehash": _reorder,
          "append_after_finish": _append_after_finish, "delete_finish": _delete_finish,
          "edit_stored_score": _edit_stored_score}
@@ -192,3 +205,32 @@ def test_events_after_finish_are_not_scored(finished):
     assert rp.chain_ok and not rp.journal_ok
     late = [s for s in rp.steps if s.after_finish]
     assert len(late) == len(form.slots) + 1
+
+
+def test_a_forged_or_moved_protocol_is_not_the_reference(finished, aworld, terminal_actor):
+    """The signed record is used only if its centre signature verifies and it names this attempt."""
+    from examserver.models import Protocol, ProtocolKind
+
+    attempt = finished
+    protocol = db.session.scalar(sa.select(Protocol).where(Protocol.attempt_id == attempt.id,
+                                                           Protocol.kind == ProtocolKind.TESTING))
+    savepoint = db.session.begin_nested()
+    protocol.record = protocol.record.replace('"total_points":3', '"total_points":7')
+    db.session.flush()
+    rp = replay.replay_attempt(attempt)
+    assert not rp.ok and [d.code for d in rp.discrepancies] == ["protocol_signature"]
+    assert not rp.score_matches and not rp.journal_ok
+    savepoint.rollback()
+    db.session.expire_all()
+    # Another candidate's genuine protocol moved onto this attempt.
+    other = take_test(aworld, "21234567890302", correct=7)
+    savepoint = db.session.begin_nested()
+    db.session.execute(sa.update(Protocol).where(Protocol.id == protocol.id).values(attempt_id=other.id))
+    db.session.execute(sa.update(Protocol).where(Protocol.attempt_id == other.id, Protocol.id != protocol.id)
+                       .values(attempt_id=attempt.id))
+    db.session.expire_all()
+    rp = replay.replay_attempt(db.session.get(Attempt, attempt.id))
+    assert [d.code for d in rp.discrepancies] == ["protocol_attempt"]
+    savepoint.rollback()
+    db.session.expire_all()
+    assert replay.replay_attempt(db.session.get(Attempt, attempt.id)).ok
