@@ -39,7 +39,11 @@ def attempt():
     attempt = db.session.get(Attempt, protocol.attempt_id)
     if attempt is None or attempt.state != AttemptState.FINISHED:
         abort(404)
-    rp = replay_attempt(attempt)
+    try:
+        rp = replay_attempt(attempt)
+    except ServiceError as exc:  # a stored form that no longer fits the bank
+        return render_template("verify/index.html", report=None, filename="", number=number,
+                               attempt_error=exc.message), exc.status
     lines = [discrepancy_text({"code": d.code, "signed": d.signed, "found": d.found}) for d in rp.discrepancies]
     return render_template("verify/index.html", report=None, filename="", number=number, replay=rp,
                            attempt_lines=lines)

@@ -21,6 +21,7 @@ def verify_attempt_command(attempt_id: int):
 
     from examserver.appeals.replay import replay_attempt
     from examserver.appeals.texts import discrepancy_text
+    from examserver.core.errors import ServiceError
     from examserver.models import Attempt, AttemptState
 
     try:
@@ -28,7 +29,12 @@ def verify_attempt_command(attempt_id: int):
         if attempt is None or attempt.state != AttemptState.FINISHED:
             click.echo(f"error: no finished attempt {attempt_id}", err=True)
             sys.exit(2)
-        rp = replay_attempt(attempt)
+        try:
+            rp = replay_attempt(attempt)
+        except ServiceError as exc:  # a stored form that no longer fits the bank
+            click.echo(f"  [FAIL] {exc.code}: {exc.message}")
+            click.echo("NOT VALID")
+            sys.exit(1)
         number = rp.signed.number if rp.signed else "?"
         click.echo(f"attempt {attempt_id}: testing protocol {number}, {len(rp.steps)} journal events, "
                    f"recomputed {rp.recomputed.total_points}/{rp.recomputed.max_points} {rp.recomputed.verdict}")

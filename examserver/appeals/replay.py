@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from question_bank.blueprint import Blueprint
 from question_bank.drawing import Form
 from question_bank.items import Item
-from question_bank.scoring import ScoreReport, present_item, score_form
+from question_bank.scoring import ScoreReport, ScoringError, present_item, score_form
 
 from examserver import clock
+from examserver.core.errors import Conflict
 from examserver.db import db
 from examserver.exam import journal
 from examserver.exam.journal import Discrepancy
@@ -190,7 +192,12 @@ def load_blueprint(attempt: Attempt) -> Blueprint:
 def replay_attempt(attempt: Attempt) -> Replay:
     """Replay ``attempt`` from the database: form, exact items, journal; and
     check all of it against the signed testing protocol (module docstring)."""
-    form = Form.from_dict(attempt.form)
+    try:
+        form = Form.from_dict(attempt.form)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Conflict(_("This test cannot be replayed: its stored form does not fit the question bank "
+                         "(%(problem)s). The form was changed after the test.", problem=type(exc).__name__),
+                       "form_broken")
     items = load_items(form)
     blueprint = load_blueprint(attempt)
     events = journal.events_for(attempt)
@@ -199,7 +206,17 @@ def replay_attempt(attempt: Attempt) -> Replay:
     # an edit of the database, and the journal check reports it.
     indexes = {slot.index for slot in form.slots}
     answers = {k: v for k, v in journal.answers_from_journal(events).items() if k in indexes}
-    steps, report = replay_events(form, items, blueprint, events, check, answers)
+    broken = [f"{slot.index}: {slot.item_id}@{slot.item_version}" for slot in form.slots
+              if slot.item_ref not in items or sorted(slot.option_order) != sorted(items[slot.item_ref].option_ids)]
+    try:
+        if broken:
+            raise ScoringError(", ".join(broken))
+        steps, report = replay_events(form, items, blueprint, events, check, answers)
+    except ScoringError as exc:
+        # Only an edit of the stored form (or of the bank rows) gets here: refuse with
+        # what is wrong instead of failing deep in the page.
+        raise Conflict(_("This test cannot be replayed: its stored form does not fit the question bank "
+                         "(%(problem)s). The form was changed after the test.", problem=str(exc)), "form_broken")
     signed, found = integrity.signed_result(attempt)
     if signed is not None:
         found = integrity.attempt_discrepancies(attempt, signed, events, form.digest(), report)

@@ -241,3 +241,18 @@ def test_console_checks_a_test_against_its_protocol(client, login, appealed, app
         assert client.post("/admin/verify/attempt", data={"number": number}).status_code == 404
     assert client.post("/admin/verify/attempt", data={"number": "NOPE-1"}).status_code == 404
     assert client.post("/admin/verify/attempt", data={"number": "x" * 5000}).status_code == 404
+
+
+def test_a_form_edited_to_unknown_items_is_a_clear_4xx(client, login, appealed, app, runner):
+    with app.app_context():
+        attempt = db.session.get(Attempt, db.session.scalar(sa.select(Appeal.attempt_id)))
+        form = dict(attempt.form)
+        form["slots"] = [dict(form["slots"][0], item_version=99)] + form["slots"][1:]
+        attempt.form = form
+        db.session.commit()
+        attempt_id = attempt.id
+    login("chair")
+    response = client.get(f"/admin/appeals/{appealed}?lang=en")
+    assert response.status_code == 409 and "cannot be replayed" in response.get_data(as_text=True)
+    result = runner.invoke(args=["verify-attempt", str(attempt_id)])
+    assert result.exit_code == 1 and "form_broken" in result.output
