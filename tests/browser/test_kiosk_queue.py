@@ -203,3 +203,21 @@ def test_finish_waits_until_every_answer_is_saved(server, page):
     page.click("#finish")
     page.click("#kiosk-dialog-ok")
     page.wait_for_selector("#result")
+
+
+@pytest.mark.parametrize("status, content_type, body", [
+    (200, "text/html", "<html><body>Proxy login</body></html>"),      # not an acknowledgement
+    (502, "text/html", "<html><body>Bad gateway</body></html>"),
+    (422, "application/json", '{"error": "bad_payload", "message": "?"}'),   # only finished/deadline drop
+])
+def test_other_replies_keep_the_queue(server, page, status, content_type, body):
+    _exam(page, server)
+    page.route("**/kiosk/api/events", lambda route: route.fulfill(status=status, content_type=content_type, body=body))
+    option = _answer(page, 1, 1)
+    page.wait_for_selector('#save-status[data-state="offline"]')
+    assert _queued(page) == 1
+    assert page.evaluate("() => JSON.parse(localStorage.getItem(window.kioskExam.key)).length") == 1
+    page.unroute("**/kiosk/api/events")
+    page.wait_for_function("() => window.kioskExam.queue.length === 0")
+    page.wait_for_selector('#save-status[data-state="saved"]')
+    assert _journal(server.app)[1] == [option]
