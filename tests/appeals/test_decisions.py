@@ -103,6 +103,13 @@ def test_upheld_appeal_produces_corrected_protocol_and_keeps_original(aworld, fi
     assert record["result"]["total_points"] == 4 and record["supersedes"]["number"] == original.number
     assert record["correction"]["appeal"] == appeal.number
     assert json.loads(appeal_protocol(appeal).record)["corrected_protocol"] == corrected.number
+    # After the correction the journal still matches the original protocol, and the
+    # stored (corrected) score matches the correction protocol: nothing is flagged.
+    after = replay.replay_attempt(attempt)
+    assert after.ok and after.signed.number == original.number and after.recomputed.total_points == 3
+    attempt.total_points = 3  # back to the original score: an edit, against the correction
+    db.session.flush()
+    assert [d.code for d in replay.replay_attempt(attempt).discrepancies] == ["stored_score"]
 
 
 def test_defective_item_neutralised_with_policy(aworld, filed, app):
