@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from examserver import clock
@@ -16,6 +17,7 @@ from examserver.core.errors import ServiceError
 from examserver.competitions import (announce, deadlines, decisions, issuing, letters, ranking, texts,
                                      tiebreak)
 from examserver.protocols import issuing as protocols
+from examserver.protocols.wording import pick
 
 from ..security import actor, role_required
 from . import bp
@@ -106,7 +108,8 @@ def _show(comp, status: int = 200):
         rooms=db.session.scalars(sa.select(Room).where(Room.centre_id == comp.centre_id)
                                  .order_by(Room.name)).all(),
         linked=[db.session.get(ExamSession, sid) for sid in ranking.main_session_ids(comp)],
-        tiebreak_due=tiebreak.due_on(comp), to_local=clock.to_local), status
+        tiebreak_due=tiebreak.due_on(comp), to_local=clock.to_local,
+        pick=lambda texts_: pick(texts_, str(get_locale()))), status
 
 
 @bp.route("/<int:competition_id>")
