@@ -88,6 +88,14 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health_bp)
     monitoring.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx: the client's address (rate limits, audit), scheme (Secure
+        # cookies, the CSRF referrer check) and host come from the proxy's headers,
+        # trusted for exactly this many proxies and no more.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     @app.context_processor
     def _globals():

@@ -79,6 +79,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("SESSION_LIFETIME_HOURS", 12, _int, "a console login ends this long after it started"),
         Setting("MAX_JSON_BYTES", 16384, _int, "largest JSON body the kiosk API accepts"),
         Setting("LOG_FORMAT", "text", _str, "text | json: the format of the server's log lines"),
+        Setting("PROXY_COUNT", 0, _int,
+                "reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host are trusted (0 = none)"),
         Setting("METRICS_ALLOW", "127.0.0.1/32,::1/128", _str,
                 "addresses (comma-separated, CIDR) that may read /metrics"),
         Setting("SWEEP_INTERVAL_SECONDS", 15, _int, "deadline sweep interval of the serve command (0 = off)"),
@@ -126,6 +128,8 @@ def load_config(environ: dict[str, str] | None = None, overrides: dict[str, Any]
         raise ConfigError(f"EXAM_DEFAULT_LOCALE: {config['DEFAULT_LOCALE']!r} is not ky, ru or en")
     if config["NEUTRALISE_POLICY"] not in ("credit", "remove"):
         raise ConfigError("EXAM_NEUTRALISE_POLICY: must be credit or remove")
+    if not isinstance(config["PROXY_COUNT"], int) or not 0 <= config["PROXY_COUNT"] <= 5:
+        raise ConfigError("EXAM_PROXY_COUNT: a number of proxies from 0 to 5")
     if config["LOG_FORMAT"] not in ("text", "json"):
         raise ConfigError(f"EXAM_LOG_FORMAT: {config['LOG_FORMAT']!r} is not text or json")
     _validate_timezone(config["TIMEZONE"])

@@ -107,6 +107,21 @@ class DatabaseCollector:
     worker or instance is scraped."""
 
     def collect(self):
+        from examserver.db import db
+
+        up = GaugeMetricFamily("examserver_database_up", "1 when the database answered this scrape.")
+        try:
+            figures = list(self._figures())
+        except sa.exc.SQLAlchemyError:
+            db.session.rollback()
+            up.add_metric([], 0)
+            yield up  # the process figures are still worth scraping while the database is away
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from figures
+
+    def _figures(self):
         from examserver import clock
         from examserver.db import db
         from examserver.models import Attempt, AttemptState, RateEvent

@@ -19,7 +19,8 @@ def test_metrics_show_latency_saves_and_database_figures(app):
     assert 'examserver_request_seconds_count{endpoint="ops.healthz",method="GET",status="2xx"}' in text
     for name in ("examserver_answer_saves_total", "examserver_protocol_signing_seconds",
                  "examserver_sweep_finished_attempts_total", 'examserver_active_attempts{state="in_progress"}',
-                 "examserver_sweep_lag_seconds", "examserver_code_login_failures_recent"):
+                 "examserver_sweep_lag_seconds", "examserver_code_login_failures_recent",
+                 "examserver_database_up 1.0"):
         assert name in text, name
 
 

@@ -109,7 +109,8 @@ def _nginx(folder: Path, upstreams: list[int], crt: Path, key: Path) -> tuple[su
 def _instance(port: int, url: str, instance: Path, log: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXAM_")}
     env.update({"EXAM_MODE": "production", "EXAM_SECRET_KEY": SECRET, "EXAM_DATABASE_URL": url,
-                "EXAM_INSTANCE_PATH": str(instance), "EXAM_SWEEP_INTERVAL_SECONDS": "1"})
+                "EXAM_INSTANCE_PATH": str(instance), "EXAM_SWEEP_INTERVAL_SECONDS": "1",
+                "EXAM_PROXY_COUNT": "1"})
     exe = Path(sys.executable).parent / "examserver"
     return subprocess.Popen([str(exe), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"], env=env,
                             stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
