@@ -207,3 +207,30 @@ def test_retest_grant_lifts_the_retake_cooldown(aworld, filed, clock):
     _sign_all(aworld, appeal)
     db.session.expire_all()
     assert registration.retake_allowed_from(pin, group, clock.now()) is None
+
+
+def test_discrepancies_shown_go_into_the_signed_appeal_protocol(aworld, filed):
+    """What the commission saw in red is part of the body they sign, and printed."""
+    from pypdf import PdfReader
+    import io
+
+    from examserver.exam import journal
+    from examserver.protocols.verify import trusted_keys, verify_bytes
+
+    attempt, appeal = filed
+    last = journal.events_for(attempt)[-1]
+    payload = {"slot": 1, "selected": [], "input": "click"}
+    record = journal.event_dict(attempt.id, last.seq + 1, "answer", payload, "", last.server_time)
+    db.session.add(JournalEvent(attempt_id=attempt.id, seq=last.seq + 1, kind="answer", payload=payload,
+                                client_time="", server_time=last.server_time, prev_hash=last.hash,
+                                hash=journal.chain_hash(last.hash, record)))
+    db.session.flush()
+    _decide(aworld, appeal)
+    shown = appeal.decision_details["body"]["shown"]
+    assert not shown["chain_ok"] and "journal_after_finish" in {d["code"] for d in shown["discrepancies"]}
+    protocol = _sign_all(aworld, appeal)
+    pdf = protocols.render_pdf(protocol, "ru")
+    report = verify_bytes(pdf, trusted_keys())
+    assert report.ok, [(c.name, c.detail) for c in report.checks if not c.ok]
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "после завершения" in text and "расходится с подписанным" in text
