@@ -37,3 +37,4 @@ from examserver.models.competitions import (  # noqa: F401
     InterviewVote, ReserveEntry, RuleSet, TieBreak, TieBreakEntry,
 )
 from examserver.models.consolidation import ConsolidatedProtocol, ResultBundle, TrustedCentreKey  # noqa: F401,E402
+from examserver.models.bank_review import BlueprintApproval, ItemReview  # noqa: F401,E402

@@ -1,0 +1,44 @@
+"""The bank workbench: who did what to an item version, and who approved a blueprint."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from examserver.models.base import Base
+
+# Review states of a bank item version (bank_item.status). Files know only
+# draft/approved/retired; 'review' lives in the database and is stored as
+# 'draft' in the payload, so an exported bank always reads back.
+REVIEW_STATES = ("draft", "review", "approved", "retired")
+
+
+class ItemReview(Base):
+    """One step of an item version's life: created, submitted, returned, approved, retired, imported."""
+
+    __tablename__ = "bank_item_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    version: Mapped[int]
+    action: Mapped[str] = mapped_column(sa.String(16))
+    from_status: Mapped[str] = mapped_column(sa.String(16), default="")
+    to_status: Mapped[str] = mapped_column(sa.String(16))
+    actor_kind: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    actor_name: Mapped[str] = mapped_column(sa.String(120))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    at: Mapped[datetime]
+
+
+class BlueprintApproval(Base):
+    """The authority's approval of one blueprint version and its thresholds (seed 003 §22(б))."""
+
+    __tablename__ = "blueprint_approval"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blueprint_id: Mapped[int] = mapped_column(sa.ForeignKey("exam_blueprint.id"), unique=True)
+    approved_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    approved_by: Mapped[str] = mapped_column(sa.String(120))
+    approved_at: Mapped[datetime]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
