@@ -22,6 +22,7 @@ from examserver.models import User
 from examserver.models.org import LoginSession
 
 TOUCH_EVERY = timedelta(minutes=1)
+KEEP_FOR = timedelta(days=30)
 # Tokens are 43 URL-safe characters; anything longer is not one of ours.
 _MAX_TOKEN = 64
 
@@ -34,6 +35,11 @@ def start(user: User, remote_addr: str) -> str:
     """Open a login session for ``user``; return the token the browser keeps."""
     token = secrets.token_urlsafe(32)
     now = clock.now()
+    # Keep the table small: forget this account's logins unused for a month
+    # (ended or abandoned; an abandoned one is dead by its lifetime anyway).
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id,
+                                                     LoginSession.last_seen_at < now - KEEP_FOR)
+                       .execution_options(synchronize_session=False))
     db.session.add(LoginSession(token_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
                                 remote_addr=(remote_addr or "")[:64]))
     db.session.flush()

@@ -135,3 +135,12 @@ def test_plain_http_lan_must_say_so_and_is_warned(db_url, clock, tmp_path, caplo
     response = app.test_client().get("/kiosk/")
     assert all("Secure" not in c for c in response.headers.getlist("Set-Cookie"))
     db.dispose(app)
+
+
+def test_old_logins_are_forgotten_at_the_next_login(app, client, clock, sworld, console_login):
+    console_login("proctor_a")
+    client.post("/admin/auth/logout")
+    clock.advance(days=31)
+    console_login("proctor_a")
+    rows = _sessions(app)
+    assert len(rows) == 1 and rows[0].ended_at is None
