@@ -157,7 +157,21 @@ def _edit_form(attempt, events, rng):
     return {"form_digest"}
 
 
-KINDS = {"edit_form": _edit_form, "delete_tail": _delete_tail, "change_answer_rehash": _change_answer,
+def _delete_middle(attempt, events, rng):
+    """Delete one answer from the middle; half the time renumber and re-chain the rest."""
+    n = rng.choice([i for i, e in enumerate(events) if e.kind == "answer"])
+    db.session.execute(sa.delete(JournalEvent).where(JournalEvent.id == events[n].id))
+    db.session.flush()
+    rest = events[:n] + events[n + 1:]
+    if rng.random() < 0.5:
+        return {"journal_chain"}
+    for event in rest[n:]:
+        event.seq -= 1
+    _rehash_from(attempt, rest, n)
+    return {"journal_head", "journal_last_seq"}
+
+
+KINDS = {"delete_middle": _delete_middle, "edit_form": _edit_form, "delete_tail": _delete_tail, "change_answer_rehash": _change_answer,
          "change_answer_rehash_rescore": _change_answer_and_score, "reorder_rehash": _reorder,
          "append_after_finish": _append_after_finish, "delete_finish": _delete_finish,
          "edit_stored_score": _edit_stored_score}
