@@ -133,7 +133,8 @@ def register_commands(app: Flask) -> None:
 # module is the one place that collects them, and nothing below imports it.
 FEATURE_CLIS = ("examserver.core.cli", "examserver.bank.cli", "examserver.exam.cli",
                 "examserver.protocols.cli", "examserver.protocols.retention_cli", "examserver.appeals.cli",
-                "examserver.ops.cli", "examserver.competitions.cli", "examserver.consolidation.cli")
+                "examserver.ops.cli", "examserver.competitions.cli", "examserver.consolidation.cli",
+                "examserver.registration.cli")
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The single-entry participant form."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -15,3 +15,7 @@ class ParticipantForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[("ky", "Кыргызча"), ("ru", "Русский")])
     competition = StringField(_l("Competition (vacancy)"), validators=[Optional(), Length(max=200)])
     seat = StringField(_l("Seat"), validators=[Optional(), Length(max=16)])
+    # Recorded with its time; the browser asks for it (required), the server
+    # records what it got, and the list marks anyone without it.
+    consent = BooleanField(_l("The candidate signed the consent to the processing of personal data (annex 3)"),
+                           render_kw={"required": True})

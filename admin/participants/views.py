@@ -64,7 +64,7 @@ def new(session_id: int):
     if form.validate_on_submit():
         data = {key: getattr(form, key).data or "" for key in registration.FIELDS}
         try:
-            participant = registration.register_participant(session, data, actor())
+            participant = registration.register_participant(session, data, actor(), consent=bool(form.consent.data))
         except registration.ImportRefused as exc:
             problems, status = exc.problems, exc.status
         except ServiceError as exc:
@@ -91,7 +91,7 @@ def import_csv(session_id: int):
         return redirect(url_for("admin.sessions.detail", session_id=session.id))
     try:
         rows = registration.parse_csv(upload.read())
-        imported = registration.import_rows(session, rows, actor())
+        imported = registration.import_rows(session, rows, actor(), consent=request.form.get("consent") == "1")
     except registration.ImportRefused as exc:
         return render_template("participants/import_problems.html", session=session, error=exc,
                                problems=exc.problems), exc.status
@@ -130,6 +130,16 @@ def admit_all(session_id: int):
         registration.set_admission(participant, True, "", actor())
     flash(_("%(n)s participants admitted.", n=len(pending)), "success")
     return redirect(url_for("admin.sessions.detail", session_id=session.id))
+
+
+@bp.route("/<int:participant_id>/consent", methods=["POST"])
+@role_required(*STAFF)
+def consent(participant_id: int):
+    """Record a signed consent (annex 3) received after registration."""
+    participant = _participant(participant_id)
+    registration.record_consent(participant, actor())
+    flash(_("The consent is recorded."), "success")
+    return redirect(url_for("admin.sessions.detail", session_id=participant.session_id))
 
 
 @bp.route("/<int:participant_id>/no-show", methods=["POST"])

@@ -74,6 +74,9 @@ class Participant(Base):
     seat: Mapped[str] = mapped_column(sa.String(16), default="")
     no_show: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    # When the proctor recorded the candidate's signed consent to the processing of
+    # personal data (seed 003, annex 3); None: not recorded.
+    consent_at: Mapped[Optional[datetime]]
     session: Mapped[ExamSession] = relationship()
     position: Mapped[Position] = relationship()
 

@@ -4,8 +4,9 @@ Technical-commission materials (appeals, their members' signatures and the
 appeal protocols) are kept until their ``expires_at`` (filing +
 ``APPEAL_RETENTION_DAYS``, default 1 year); testing, correction and session
 protocols until theirs (issue + ``PROTOCOL_RETENTION_DAYS``, default 5
-years). :func:`purge` deletes what has expired; with ``dry_run`` it only
-counts. Either way the run is audited.
+years); then the personal data behind them (participants, attempts, journals:
+``registration.personal_data``). :func:`purge` deletes what has expired; with
+``dry_run`` it only counts. Either way the run is audited.
 """
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ class PurgeSummary:
     appeals: int = 0
     signatures: int = 0
     protocols: int = 0
+    participants: int = 0
+    attempts: int = 0
+    events: int = 0
     dry_run: bool = False
 
 
@@ -51,7 +55,13 @@ def purge(actor: audit.Actor, dry_run: bool = False, now: datetime | None = None
             db.session.execute(sa.delete(AppealSignature).where(AppealSignature.appeal_id.in_(appeal_ids)))
             db.session.execute(sa.delete(Appeal).where(Appeal.id.in_(appeal_ids)))
         db.session.flush()
+    # Personal data goes last: it is kept while a protocol or appeal above still refers to it.
+    from examserver.registration.personal_data import purge_personal_data
+
+    personal = purge_personal_data(now, dry_run=dry_run, leaving=(protocol_ids, appeal_ids))
+    summary.participants, summary.attempts, summary.events = personal.participants, personal.attempts, personal.events
     audit.record("retention.purge", ("retention", now.strftime("%Y-%m-%d")), actor=actor,
                  appeals=summary.appeals, signatures=summary.signatures, protocols=summary.protocols,
+                 participants=summary.participants, attempts=summary.attempts, events=summary.events,
                  dry_run=dry_run)
     return summary

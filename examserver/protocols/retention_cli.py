@@ -19,7 +19,8 @@ def purge_command(dry_run: bool):
         summary = purge(audit.Actor.cli("purge"), dry_run=dry_run)
     prefix = "would delete" if dry_run else "deleted"
     click.echo(f"{prefix}: {summary.appeals} appeal(s), {summary.signatures} member signature(s), "
-               f"{summary.protocols} protocol(s)")
+               f"{summary.protocols} protocol(s); personal data of {summary.participants} participant(s) "
+               f"with {summary.attempts} attempt(s) and {summary.events} journal event(s)")
 
 
 COMMANDS = [purge_command]

@@ -131,8 +131,13 @@ def _make(session: ExamSession, values: dict) -> Participant:
     return participant
 
 
-def register_participant(session: ExamSession, data: dict[str, str], actor: audit.Actor) -> Participant:
-    """Register one person. Raises ImportRefused (with every field problem) on bad data."""
+def register_participant(session: ExamSession, data: dict[str, str], actor: audit.Actor,
+                         consent: bool = False) -> Participant:
+    """Register one person. Raises ImportRefused (with every field problem) on bad data.
+
+    ``consent``: the proctor saw the candidate's signed consent to the
+    processing of personal data (seed 003, annex 3); its time is recorded.
+    """
     _check_session(session)
     values, problems = _clean(session, data, _positions())
     if not problems and values["pin"] in _existing_pins(session):
@@ -140,13 +145,18 @@ def register_participant(session: ExamSession, data: dict[str, str], actor: audi
     if problems:
         raise ImportRefused(problems)
     participant = _make(session, values)
+    participant.consent_at = clock.now() if consent else None
     db.session.flush()
-    audit.record("participant.register", participant, actor=actor, centre_id=session.centre_id)
+    audit.record("participant.register", participant, actor=actor, centre_id=session.centre_id, consent=consent)
     return participant
 
 
-def import_rows(session: ExamSession, rows: list[tuple[int, dict[str, str]]], actor: audit.Actor) -> list[Participant]:
+def import_rows(session: ExamSession, rows: list[tuple[int, dict[str, str]]], actor: audit.Actor,
+                consent: bool = False) -> list[Participant]:
     """Register every row or none: ``rows`` are ``(line number, fields)``.
+
+    ``consent``: the proctor confirms that every person on the list signed the
+    consent to the processing of personal data (annex 3).
 
     Raises ImportRefused listing every bad row by line and field.
     """
@@ -174,8 +184,12 @@ def import_rows(session: ExamSession, rows: list[tuple[int, dict[str, str]]], ac
     if problems:
         raise ImportRefused(problems)
     participants = [_make(session, values) for values in cleaned]
+    now = clock.now()
+    for participant in participants:
+        participant.consent_at = now if consent else None
     db.session.flush()
-    audit.record("participant.import", session, actor=actor, centre_id=session.centre_id, count=len(participants))
+    audit.record("participant.import", session, actor=actor, centre_id=session.centre_id, count=len(participants),
+                 consent=consent)
     return participants
 
 
@@ -220,3 +234,12 @@ def mark_no_show(participant: Participant, reason: str, actor: audit.Actor) -> N
                                                    AccessCode.revoked_at.is_(None)).values(revoked_at=clock.now()))
     audit.record("participant.no_show", participant, actor=actor, reason=reason,
                  centre_id=participant.session.centre_id)
+
+
+def record_consent(participant: Participant, actor: audit.Actor) -> None:
+    """Record that the candidate's signed consent (annex 3) was received after registration."""
+    if participant.consent_at is not None:
+        return
+    participant.consent_at = clock.now()
+    db.session.flush()
+    audit.record("participant.consent", participant, actor=actor, centre_id=participant.session.centre_id)

@@ -1,4 +1,4 @@
-"""Central consolidation: trusted centre keys, imported bundles, received protocols
+"""Central consolidation (trusted centre keys, imported bundles, received protocols) and personal data (consent)
 
 Revision ID: 0007
 Revises: 0006
@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("participant") as batch:
+        batch.add_column(sa.Column("consent_at", examserver.models.base.UTCDateTime(), nullable=True))
     op.create_table(
         "trusted_centre_key",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -72,3 +74,5 @@ def downgrade() -> None:
     op.drop_table("consolidated_protocol")
     op.drop_table("result_bundle")
     op.drop_table("trusted_centre_key")
+    with op.batch_alter_table("participant") as batch:
+        batch.drop_column("consent_at")

@@ -31,7 +31,7 @@ EXPECTED = {
     "admin.sessions.index": STAFF, "admin.sessions.create": STAFF, "admin.sessions.detail": STAFF,
     "admin.sessions.open_": STAFF, "admin.sessions.close": STAFF,
     "admin.participants.new": STAFF, "admin.participants.import_csv": STAFF, "admin.participants.admission": STAFF,
-    "admin.participants.admit_all": STAFF, "admin.participants.no_show": STAFF,
+    "admin.participants.admit_all": STAFF, "admin.participants.no_show": STAFF, "admin.participants.consent": STAFF,
     "admin.participants.issue_code": STAFF, "admin.participants.slips": STAFF,
     "admin.terminals.index": STAFF, "admin.terminals.enrol": STAFF, "admin.terminals.revoke": STAFF,
     "admin.terminals.unlock": STAFF,
