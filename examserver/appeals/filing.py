@@ -21,6 +21,7 @@ from examserver.db import db
 from examserver.models import Appeal, Attempt, AttemptState, Role, User
 from examserver.core import audit
 from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from examserver.exam.timer import lock as lock_attempt
 
 FILING_CHANNELS = ("kiosk", "proctor")
 MAX_STATEMENT_LENGTH = 5000
@@ -81,6 +82,8 @@ def file_appeal(attempt: Attempt, statement: str, via: str, actor: audit.Actor) 
     if via not in FILING_CHANNELS:
         raise ServiceError(_("Unknown filing channel."), "bad_channel")
     _check_actor(attempt, via, actor)
+    # A journal writer holds the attempt's row lock: the kiosk and a proctor filing at once queue here.
+    lock_attempt(attempt)
     if attempt.state != AttemptState.FINISHED or attempt.finished_at is None:
         raise Conflict(_("An appeal can be filed only after the test is finished."), "not_finished")
     statement = (statement or "").strip()

@@ -97,7 +97,7 @@ def test_proctor_actions_racing_kiosk_answers_lose_nothing(loaded_bank, gworld, 
     url = f"/admin/room/{gworld.session}/action"
     extends, pauses, answers = 12, 3, 40
     rec = Recorder()
-    go = threading.Barrier(2)
+    go = threading.Barrier(2, timeout=60)
 
     def proctor():
         go.wait()
@@ -137,7 +137,7 @@ def test_move_racing_kiosk_answers(loaded_bank, gworld, console):
     client, pid, questions = _started(loaded_bank, gworld)
     attempt, _events = _attempt(loaded_bank, pid)
     rec = Recorder()
-    go = threading.Barrier(2)
+    go = threading.Barrier(2, timeout=60)
 
     def proctor():
         go.wait()
@@ -189,7 +189,7 @@ def test_one_code_started_on_two_terminals_at_once(loaded_bank, gworld):
             assert login_code(c, code).headers["Location"].endswith("/kiosk/confirm")
             choose_language(c)
         rec = Recorder()
-        go = threading.Barrier(2)
+        go = threading.Barrier(2, timeout=60)
         results: dict[int, str] = {}
 
         def start(i):
@@ -234,7 +234,7 @@ def test_close_racing_a_start_never_signs_an_absent_candidate_who_sits(loaded_ba
         assert login_code(client, code).headers["Location"].endswith("/kiosk/confirm")
         choose_language(client)
         rec = Recorder()
-        go = threading.Barrier(2)
+        go = threading.Barrier(2, timeout=60)
 
         def start():
             go.wait()
@@ -258,3 +258,44 @@ def test_close_racing_a_start_never_signs_an_absent_candidate_who_sits(loaded_ba
             signed = protocols.session_protocol(db.session.get(ExamSession, sid))
             assert not (sat and signed is not None), "a session protocol was signed while the candidate sat"
             assert sat or signed is not None
+
+
+def test_two_appeals_filed_at_once_give_one_appeal_and_one_refusal(loaded_bank, gworld):
+    """The kiosk and a proctor file at the same moment: one appeal, one "already filed", no error."""
+    from examserver.appeals import filing
+    from examserver.core.audit import Actor
+    from examserver.core.errors import ServiceError
+    from examserver.models import Appeal, Terminal
+
+    client, pid, _questions = _started(loaded_bank, gworld)
+    assert client.post("/kiosk/api/finish", json={"confirm": True}).status_code == 200
+    attempt, _events = _attempt(loaded_bank, pid)
+    rec = Recorder()
+    go = threading.Barrier(2, timeout=60)
+    outcomes: list[str] = []
+
+    def file(via: str):
+        go.wait()  # before any query: a SQLite transaction holds the write lock from its first statement
+        with loaded_bank.app_context():
+            try:
+                mine = db.session.get(Attempt, attempt.id)
+                actor = (Actor.for_terminal(db.session.get(Terminal, gworld.terminal_a)) if via == "kiosk"
+                         else Actor.cli())
+                filing.file_appeal(mine, "I disagree", via, actor)
+                db.session.commit()
+                outcomes.append("filed")
+            except ServiceError as exc:
+                db.session.rollback()
+                outcomes.append(exc.code)
+
+    threads = [rec.run(lambda: file("kiosk")), rec.run(lambda: file("proctor"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not rec.errors, rec.errors
+    assert sorted(outcomes) == ["duplicate", "filed"]
+    _attempt_row, events = _attempt(loaded_bank, pid)
+    assert [e.kind for e in events].count("appeal") == 1
+    with loaded_bank.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Appeal.id)).where(Appeal.attempt_id == attempt.id)) == 1
