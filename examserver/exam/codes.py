@@ -49,10 +49,14 @@ def code_hash(code: str) -> str:
 def issue_code(participant: Participant, actor: audit.Actor) -> str:
     """Issue a new code for an admitted participant; any older code stops working.
 
-    Returns the plain code: the caller shows or prints it once.
+    Returns the plain code: the caller shows or prints it once. The
+    participant's row is locked first, as a start does: a start in flight
+    either finishes before the old code dies, or waits and sees it revoked.
     """
     from flask_babel import gettext as _
 
+    db.session.flush()  # refresh() drops unflushed changes
+    db.session.refresh(participant, with_for_update=True)
     if participant.admission != Admission.ADMITTED:
         raise ServiceError(_("Only admitted participants get access codes."), "not_admitted")
     if participant.no_show:
