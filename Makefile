@@ -55,9 +55,13 @@ demo: install system-deps
 	EXAM_MODE=demo $(BIN)/examserver demo $(if $(RESET),--reset) --url http://$(DEMO_BIND)
 	EXAM_MODE=demo $(BIN)/examserver serve --bind $(DEMO_BIND)
 
+# The hot-path table (B1-B5, floor ratio, restart; docs/benchmarks.md) at a size
+# that takes a few minutes; BENCH_ARGS takes it to full size, e.g.
+#   make bench BENCH_ARGS="--terminals 1000 --active 2000 --seconds 30 --rounds 2"
+#   make bench BENCH_ARGS="--database postgresql+psycopg://postgres@127.0.0.1/empty_db --floor-database ..."
+BENCH_ARGS ?=
 bench: install system-deps
-	$(BIN)/python -m bench.run --candidates 200 --answers 60
-	$(BIN)/python -m bench.hall_http --terminals 100 --answers 30
+	$(BIN)/python -m bench.hall --terminals 200 --seconds 10 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -174,7 +174,7 @@ def run(args) -> dict:
     exam_ids = list(range(len(active_ids), total))
     backend = "postgresql" if args.database else "sqlite"
     workers = args.workers or (4 if backend == "postgresql" else 2)
-    threads = int(os.environ.get("GUNICORN_THREADS", 8))
+    threads = int(os.environ.get("GUNICORN_THREADS", 4))
     env["GUNICORN_WORKERS"], env["GUNICORN_THREADS"] = str(workers), str(threads)
 
     port, floor_port = servers.free_port(), servers.free_port()

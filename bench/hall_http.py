@@ -9,7 +9,8 @@ does (CSRF token in ``X-CSRFToken``). Prints latency percentiles of the start
     .venv/bin/python -m bench.hall_http [--terminals 100] [--answers 30] [--workers 4]
 
 The load generator runs on the same 2-core machine as the server, so the
-figures are a floor for what a dedicated server does.
+figures are a floor for what a dedicated server does. The issue-15 table
+(B1-B5, the floor ratio) is ``bench/hall.py`` (``make bench``).
 """
 from __future__ import annotations
 
@@ -44,40 +45,10 @@ def _free_port() -> int:
 
 def prepare(folder: str, terminals: int, database: str | None) -> list[tuple[str, str]]:
     """Demo data plus ``terminals`` enrolled terminals and admitted candidates;
-    returns (terminal secret, access code) pairs."""
-    import sqlalchemy as sa
+    returns (terminal secret, access code) pairs (see bench/prepare.py)."""
+    from bench.prepare import prepare as prepare_hall
 
-    from examserver import create_app
-    from examserver.db import db
-    from examserver.demo import load_demo
-    from examserver.migrate import upgrade
-    from examserver.models import ExamSession, Position, Room
-    from examserver.core import audit
-    from examserver.exam import codes
-    from examserver.registration import participants as registration
-    from examserver.exam import terminals as terminal_service
-
-    app = create_app({"MODE": "demo", "INSTANCE_PATH": folder, **({"DATABASE_URL": database} if database else {})})
-    upgrade(app)
-    pairs = []
-    with app.app_context():
-        load_demo()
-        actor = audit.Actor.cli("bench")
-        session = db.session.scalar(sa.select(ExamSession).order_by(ExamSession.id.desc()))
-        room = db.session.get(Room, session.room_id)
-        positions = list(db.session.scalars(sa.select(Position).order_by(Position.code)))
-        for n in range(terminals):
-            participant = registration.register_participant(session, {
-                "surname": f"Сынакчы{n}", "name": "Бенч", "patronymic": "", "pin": f"1{(n % 28) + 1:02d}0{(n % 9) + 1}1980{n:05d}",
-                "id_document": f"B{n:07d}", "position": positions[n % len(positions)].code,
-                "language": "ru", "seat": str(n + 1), "competition": "",
-            }, actor=actor)
-            registration.set_admission(participant, True, "", actor)
-            terminal, secret = terminal_service.register_pending("bench")
-            terminal_service.enrol(terminal.pairing_code, room, str(n + 1), actor)
-            pairs.append((secret, codes.issue_code(participant, actor)))
-        db.session.commit()
-    return pairs
+    return prepare_hall(folder, terminals, database)["pairs"]
 
 
 class Terminal:

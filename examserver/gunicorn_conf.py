@@ -9,7 +9,8 @@ Chosen from ``make bench`` on a 2-core machine (docs/benchmarks.md):
   each worker, so nothing is shared across the fork but code.
 * workers: SQLite writers queue on the write gate (a kernel ``flock`` across
   processes, see examserver/db.py) and readers never wait, so SQLite also runs
-  several processes; one per core there, two per core on PostgreSQL.
+  several processes; one per core there, two per core on PostgreSQL; four
+  threads each (see ``threads``).
 * ``keepalive``: a kiosk polls every 5 s and sends answers in between; a
   keep-alive longer than the poll keeps its connection open instead of a new
   TCP handshake (and a new gthread slot) per request.
@@ -28,7 +29,10 @@ def _default_workers() -> int:
 
 workers = int(os.environ.get("GUNICORN_WORKERS", _default_workers()))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 8))
+# Few threads: a writer holds the write gate (SQLite) or a row lock while it
+# waits for the GIL, so many threads per process make every write slower
+# (make bench: 2 workers x 4 threads served about twice the saves of 2 x 8).
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
 preload_app = True
 timeout = 30
 graceful_timeout = 20
