@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 
 from question_bank.blueprint import Blueprint
@@ -25,6 +26,7 @@ from examserver import clock
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, BankItem, FinishReason, Participant, Terminal
 from examserver.core import audit
+from examserver.exam import gates
 from examserver.exam import journal
 from examserver.bank.store import items_for_refs, latest_blueprint, latest_items
 from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -49,16 +51,17 @@ def check_may_start(participant: Participant) -> None:
                           time=clock.to_local(window_end).strftime("%H:%M")), "start_window_closed")
 
 
-def start_attempt(participant: Participant, terminal: Terminal, language: str) -> Attempt:
+def start_attempt(participant: Participant, terminal: Terminal, language: str,
+                  code_id: int | None = None) -> Attempt:
     """Draw a form for ``participant`` and start the clock on ``terminal``.
 
-    The form comes from the latest version of the blueprint of the
-    participant's position, with a fresh random 63-bit seed; it is frozen in
-    the attempt (invariant 4). Journal event 0 is 'start'.
+    Every gate of issuing and using the code is checked again under row locks
+    (``gates.check_start``, invariant 12); ``code_id`` is the code typed at
+    login (the kiosk passes it). The form comes from the latest version of the
+    blueprint of the participant's position, with a fresh random 63-bit seed;
+    it is frozen in the attempt (invariant 4). Journal event 0 is 'start'.
     """
-    existing = db.session.scalar(sa.select(Attempt).where(Attempt.participant_id == participant.id))
-    if existing is not None:
-        raise Conflict(_("A test has already been started with this code."), "already_started")
+    gates.check_start(participant, terminal, code_id)
     check_may_start(participant)
     row = latest_blueprint(participant.position.blueprint_code)
     if row is None:
@@ -81,8 +84,11 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str) -
         deadline_at=now + timedelta(seconds=duration), last_seq=0, journal_head="",
         answered_count=0, question_count=len(form.slots), last_contact_at=now,
     )
-    db.session.add(attempt)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the unique participant is the last arbiter of a race
+            db.session.add(attempt)
+    except IntegrityError as exc:
+        raise Conflict(_("A test has already been started with this code."), "already_started") from exc
     journal.append(attempt, 0, "start", {"form_digest": attempt.form_digest, "language": language})
     audit.record("attempt.start", attempt, actor=audit.Actor.for_terminal(terminal),
                  centre_id=participant.session.centre_id, participant=participant.id, language=language)

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from examserver import clock
@@ -80,15 +81,36 @@ def with_running_attempt(secret: str | None, lock: bool = False) -> tuple[Termin
 
 
 def enrol(pairing_code: str, room: Room, seat: str, actor: audit.Actor) -> Terminal:
-    """Confirm the pairing code shown on a kiosk and assign it to a room and seat."""
-    code = (pairing_code or "").strip().upper().replace(" ", "")
+    """Confirm the pairing code shown on a kiosk and assign it to a room and seat.
+
+    Wrong pairing codes are counted in the database (invariant 9) per account
+    and per centre: ``PAIRING_FAILURES_LIMIT`` within
+    ``PAIRING_FAILURES_WINDOW_SECONDS`` for the account (three times as many
+    for the centre) refuses further enrolments (429) until the window has
+    passed, so nobody can walk the pairing codes of waiting browsers. The
+    refusal of a wrong code keeps its count and audit entry (``keep=True``).
+    """
+    limit = current_app.config["PAIRING_FAILURES_LIMIT"]
+    window = current_app.config["PAIRING_FAILURES_WINDOW_SECONDS"]
+    user_key = f"{actor.kind}:{actor.id if actor.id is not None else actor.name}"
+    centre_key = str(room.centre_id)
+    if (ratelimit.count("pairing-user", user_key, window) >= limit
+            or ratelimit.count("pairing-centre", centre_key, window) >= 3 * limit):
+        raise ServiceError(_("Too many wrong pairing codes. Try again in %(minutes)s minutes.",
+                             minutes=max(1, window // 60)), "pairing_throttled", status=429)
+    code = (pairing_code or "").strip().upper().replace(" ", "")[:32]
     terminal = db.session.scalar(
         sa.select(Terminal).where(Terminal.pairing_code == code, Terminal.state == TerminalState.PENDING)
     )
     if terminal is None:
-        raise NotFound(_("No terminal is waiting with pairing code %(code)s.", code=code), "pairing_unknown")
+        ratelimit.hit("pairing-user", user_key)
+        ratelimit.hit("pairing-centre", centre_key)
+        audit.record("terminal.pairing_failed", room, actor=actor, centre_id=room.centre_id, code=code)
+        raise NotFound(_("No terminal is waiting with pairing code %(code)s.", code=code), "pairing_unknown",
+                       keep=True)
     if actor.centre_id is not None and room.centre_id != actor.centre_id:
         raise ServiceError(_("This room belongs to another testing centre."), "wrong_centre", status=403)
+    # No reset on success: enrolling a browser of one's own must not clear the count of guesses.
     terminal.state = TerminalState.ENROLLED
     terminal.pairing_code = None
     terminal.centre_id = room.centre_id
