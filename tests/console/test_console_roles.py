@@ -29,7 +29,7 @@ EXPECTED = {
     "admin.index": ALL,
     # exam sessions, registration, terminals, the live room: the centre's staff
     "admin.sessions.index": STAFF, "admin.sessions.create": STAFF, "admin.sessions.detail": STAFF,
-    "admin.sessions.open_": STAFF, "admin.sessions.close": STAFF,
+    "admin.sessions.open_": STAFF, "admin.sessions.close": STAFF, "admin.sessions.participants_csv": STAFF,
     "admin.participants.new": STAFF, "admin.participants.import_csv": STAFF, "admin.participants.admission": STAFF,
     "admin.participants.admit_all": STAFF, "admin.participants.no_show": STAFF, "admin.participants.consent": STAFF,
     "admin.participants.issue_code": STAFF, "admin.participants.slips": STAFF,
