@@ -144,3 +144,21 @@ def test_old_logins_are_forgotten_at_the_next_login(app, client, clock, sworld, 
     console_login("proctor_a")
     rows = _sessions(app)
     assert len(rows) == 1 and rows[0].ended_at is None
+
+
+def test_read_only_pages_keep_and_end_sessions_too(app, client, clock, sworld, console_login):
+    """The live room is a read-only snapshot (db.read_only): touching or ending
+    the login there leaves the snapshot for a write instead of failing."""
+    from tests.console.conftest import make_session
+
+    with app.app_context():
+        sid = make_session(sworld.room_a)
+    console_login("proctor_a")
+    first = _sessions(app)[0].last_seen_at
+    clock.advance(minutes=2)
+    assert client.get(f"/admin/room/{sid}/data").status_code == 200
+    assert _sessions(app)[0].last_seen_at > first
+    clock.advance(minutes=31)
+    response = client.get(f"/admin/room/{sid}/data")
+    assert response.status_code == 302 and "/admin/auth/login" in response.headers["Location"]
+    assert _sessions(app)[0].end_reason == "idle"
