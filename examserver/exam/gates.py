@@ -63,7 +63,7 @@ def check_participant(participant: Participant) -> None:
     if offered and participant.position.blueprint_code not in offered:
         raise Forbidden(_("This session does not offer the test of your position. Please call the proctor."),
                         "not_offered")
-    retake.check(participant)
+    retake.check(participant, to_candidate=True)
 
 
 def check_code_live(participant: Participant, code_id: int | None) -> None:

@@ -87,9 +87,17 @@ def refusal_text(group_code: str, allowed: datetime) -> str:
              group=group_code, date=format_date(clock.to_local(allowed).date(), "long"))
 
 
-def check(participant: Participant) -> None:
-    """Refuse (403, code ``retake``) a participant whose person is within a retake period."""
+def check(participant: Participant, to_candidate: bool = False) -> None:
+    """Refuse (403, code ``retake``) a participant whose person is within a retake period;
+    ``to_candidate``: the message addresses the candidate at the kiosk."""
     group = participant.position.group_code
     allowed = allowed_from(participant.pin, group, clock.now(), exclude_participant=participant.id)
-    if allowed is not None:
-        raise Forbidden(refusal_text(group, allowed), "retake", allowed_from=allowed.isoformat())
+    if allowed is None:
+        return
+    if to_candidate:
+        message = _("You did not reach the threshold for group %(group)s and may sit it again from %(date)s. "
+                    "Please call the proctor.",
+                    group=group, date=format_date(clock.to_local(allowed).date(), "long"))
+    else:
+        message = refusal_text(group, allowed)
+    raise Forbidden(message, "retake", allowed_from=allowed.isoformat())

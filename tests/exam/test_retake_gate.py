@@ -21,6 +21,8 @@ from .conftest import add_candidate, choose_language, flashes, kiosk, login_code
 PIN = "21505198512345"
 PROCTOR = Actor("user", None, "proctor")
 RETAKE_TEXT = "This person did not reach the threshold for group %(group)s and may retake it from %(date)s."
+KIOSK_TEXT = ("You did not reach the threshold for group %(group)s and may sit it again from %(date)s. "
+              "Please call the proctor.")
 
 
 @pytest.mark.parametrize("failed, years, expected", [
@@ -69,7 +71,7 @@ def _fail(loaded_bank, participant_id: int, terminal_id: int) -> None:
         db.session.commit()
 
 
-def _retake_texts(app, group: str, allowed: date) -> set[str]:
+def _retake_texts(app, group: str, allowed: date, text: str = RETAKE_TEXT) -> set[str]:
     from flask_babel import force_locale, format_date
     from flask_babel import gettext as _
 
@@ -77,7 +79,7 @@ def _retake_texts(app, group: str, allowed: date) -> set[str]:
     with app.test_request_context():
         for lang in ("ky", "ru", "en"):
             with force_locale(lang):
-                texts.add(_(RETAKE_TEXT, group=group, date=format_date(allowed, "long")))
+                texts.add(_(text, group=group, date=format_date(allowed, "long")))
     return texts
 
 
@@ -93,7 +95,7 @@ def test_failure_in_one_session_stops_the_other_at_login_and_start(loaded_bank, 
     assert login_code(waiting, code2).headers["Location"].endswith("/kiosk/confirm")
     choose_language(waiting)
     _fail(loaded_bank, first, gworld.terminal_a)
-    expected = _retake_texts(loaded_bank, "У-А", date(2027, 11, 23))
+    expected = _retake_texts(loaded_bank, "У-А", date(2027, 11, 23), KIOSK_TEXT)
     # Start: refused, with the date.
     r = press_start(waiting)
     assert r.headers["Location"].endswith("/kiosk/"), r.headers.get("Location")
