@@ -120,7 +120,22 @@ def enrol(pairing_code: str, room: Room, seat: str, actor: audit.Actor) -> Termi
     terminal.enrolled_by_id = actor.id
     db.session.flush()
     audit.record("terminal.enrol", terminal, actor=actor, centre_id=room.centre_id, room=room.name, seat=terminal.seat)
+    _retire_seat_holders(terminal, actor)
     return terminal
+
+
+def _retire_seat_holders(terminal: Terminal, actor: audit.Actor) -> None:
+    """One terminal per seat: a browser enrolled at a seat retires the one that
+    held it (a broken machine replaced), so the room view and the move list
+    never show two terminals for one seat. A test still running on the old
+    terminal stays there until the proctor moves it to the new one."""
+    if not terminal.seat:
+        return
+    holders = db.session.scalars(sa.select(Terminal).where(
+        Terminal.room_id == terminal.room_id, Terminal.seat == terminal.seat, Terminal.id != terminal.id,
+        Terminal.state.in_([TerminalState.ENROLLED, TerminalState.LOCKED])))
+    for old in holders:
+        revoke(old, actor, _("Replaced by terminal %(id)s at seat %(seat)s.", id=terminal.id, seat=terminal.seat))
 
 
 def revoke(terminal: Terminal, actor: audit.Actor, reason: str) -> None:
