@@ -162,7 +162,8 @@ def resolve_secret_key(config: dict[str, Any], instance_path: Path) -> str:
             "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
         )
     path = instance_path / "secret_key"
-    instance_path.mkdir(parents=True, exist_ok=True)
+    # Owner-only: the folder holds the database, the signing keys and this secret.
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not path.exists():
         # Write a complete temporary file, then link it into place: link fails if
         # another worker won the race, and nobody ever reads a half-written key.

@@ -44,6 +44,8 @@ def test_demo_secret_is_generated_once_and_shared(tmp_path):
     second = resolve_secret_key(config, tmp_path)
     assert first == second and len(first) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    resolve_secret_key(config, tmp_path / "new")
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
 
 
 def test_environment_overrides_defaults():
