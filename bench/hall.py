@@ -166,7 +166,7 @@ def run(args) -> dict:
     os.environ.update({k: env[k] for k in ("EXAM_MODE", "EXAM_INSTANCE_PATH")})
     total = max(args.terminals, args.active) + args.exams
     t0 = time.time()
-    prepared = prepare(folder, total, args.database)
+    prepared = prepare(folder, total, args.database, predraw=not args.no_predraw)
     print(f"prepared {total} candidates and terminals in {time.time() - t0:.0f} s", flush=True)
     pairs = [(n, s, c) for n, (s, c) in enumerate(prepared["pairs"])]
     storm_ids = list(range(args.terminals))
@@ -185,7 +185,7 @@ def run(args) -> dict:
     import sys
     subprocess.run([sys.executable, "-m", "bench.floor_app", str(len(active_ids))], env=floor_env, check=True)
     floor = servers.floor_server(floor_port, workers, threads, floor_env, os.path.join(folder, "floor.log"))
-    result = {"backend": backend, "workers": workers, "threads": threads, "terminals": args.terminals,
+    result = {"backend": backend, "predraw": not args.no_predraw, "workers": workers, "threads": threads, "terminals": args.terminals,
               "active": len(active_ids), "clients": args.clients, "seconds": args.seconds, "cpus": os.cpu_count(),
               "load_before": os.getloadavg()}
     real.start()
@@ -303,6 +303,7 @@ def main() -> None:
     parser.add_argument("--generators", type=int, default=4, help="load-generator processes")
     parser.add_argument("--database", default=None, help="URL of an EMPTY PostgreSQL database (default: SQLite)")
     parser.add_argument("--floor-database", default=None, help="URL for the floor app (default: SQLite file)")
+    parser.add_argument("--no-predraw", action="store_true", help="start without forms drawn ahead (B1 draws)")
     parser.add_argument("--json", default=None, help="write the figures here (default bench/results/<time>.json)")
     args = parser.parse_args()
     result = run(args)

@@ -15,11 +15,13 @@ def _letters(n: int) -> str:
             return out
 
 
-def prepare(folder: str, count: int, database: str | None) -> dict:
+def prepare(folder: str, count: int, database: str | None, predraw: bool = True) -> dict:
     """Load the demo into a fresh database and add ``count`` candidates, each
     with an access code and an enrolled terminal of the demo room.
 
-    Returns ``{"pairs": [(terminal secret, code)], "session_id", "password"}``.
+    With ``predraw`` the forms are drawn ahead (``examserver predraw``), as a
+    centre does once registration is complete. Returns ``{"pairs": [(terminal
+    secret, code)], "session_id", "password"}``.
     """
     import sqlalchemy as sa
 
@@ -58,6 +60,11 @@ def prepare(folder: str, count: int, database: str | None) -> dict:
             if n % 200 == 199:
                 db.session.commit()
         db.session.commit()
+        if predraw:
+            from examserver.exam.predraw import predraw_session
+
+            predraw_session(session, actor)
+            db.session.commit()
         session_id = session.id
     db.dispose(app)
     return {"pairs": pairs, "session_id": session_id, "password": DEMO_PASSWORD}

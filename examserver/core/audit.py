@@ -118,6 +118,7 @@ ACTION_LABELS = {
     "kiosk.code_wrong_room": _l("Access code entered in the wrong room"),
     "results.bundle_imported": _l("Results of a branch imported"), "results.key_trusted": _l("Branch key trusted"),
     "terminal.pairing_failed": _l("Wrong pairing code"),
+    "session.predraw": _l("Test forms drawn ahead"),
 }
 
 OBJECT_LABELS = {

@@ -8,7 +8,6 @@ never expires (the pause is given back when the proctor resumes).
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 
 from question_bank.blueprint import Blueprint
-from question_bank.drawing import DrawError, Form, Slot, draw_form
+from question_bank.drawing import Form, Slot
 from question_bank.items import Item
 from question_bank.scoring import ScoreReport, score_form
 
@@ -28,7 +27,8 @@ from examserver.models import Attempt, AttemptState, BankItem, FinishReason, Par
 from examserver.core import audit
 from examserver.exam import gates
 from examserver.exam import journal
-from examserver.bank.store import items_for_refs, latest_blueprint, latest_items
+from examserver.exam import predraw
+from examserver.bank.store import items_for_refs, latest_blueprint
 from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
 
 CLIENT_KINDS = ("answer", "flag", "visit")
@@ -69,12 +69,8 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str,
     blueprint = Blueprint.from_dict(row.payload)
     if language not in blueprint.languages:
         raise ServiceError(_("This test is not offered in the chosen language."), "bad_language")
-    seed = secrets.randbits(63)
-    try:
-        form = draw_form(blueprint, latest_items(blueprint.demand()), seed)
-    except DrawError as exc:
-        raise ServiceError(_("The question bank cannot fill this test. Call the proctor."), "draw_failed",
-                           status=500, detail=str(exc)) from exc
+    # A form drawn ahead (exam/predraw) makes the start a state change; else draw now.
+    seed, form = predraw.take(participant, row) or predraw.draw_for(participant, blueprint)
     now = clock.now()
     duration = blueprint.duration_minutes * 60
     attempt = Attempt(

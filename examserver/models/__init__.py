@@ -38,3 +38,4 @@ from examserver.models.competitions import (  # noqa: F401
 )
 from examserver.models.consolidation import ConsolidatedProtocol, ResultBundle, TrustedCentreKey  # noqa: F401,E402
 from examserver.models.bank_review import BlueprintApproval, ItemReview  # noqa: F401,E402
+from examserver.models.predraw import PredrawnForm  # noqa: F401,E402

@@ -1,0 +1,91 @@
+"""Pre-drawn forms: draw and freeze each admitted participant's form ahead,
+so that a hall starting at once changes states instead of drawing (issue 15).
+
+The draw is the start's own (:func:`draw_for`: the latest version of the
+position's blueprint, the latest item versions of its topics, a fresh random
+63-bit seed, a competition's seen items left out), done earlier and stored in
+``predrawn_form``. :func:`take` hands it to the start only if the blueprint
+is still the latest version; otherwise the start draws as before. Either way
+the attempt records the exact item versions, option orders and seed
+(invariant 4); a pre-drawn row is deleted when taken. The proctor or the
+operator pre-draws a session with ``examserver exam predraw --session ID``
+(or ``predraw_session``) once registration is complete.
+"""
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from question_bank.blueprint import Blueprint
+from question_bank.drawing import DrawError, Form, draw_form
+
+from examserver import clock
+from examserver.bank.store import latest_blueprint, latest_items
+from examserver.competitions.seen import excluded_items
+from examserver.core import audit
+from examserver.core.errors import ServiceError
+from examserver.db import db
+from examserver.models import Admission, Attempt, ExamBlueprint, ExamSession, Participant, PredrawnForm
+
+
+def draw_for(participant: Participant, blueprint: Blueprint) -> tuple[int, Form]:
+    """Draw ``participant``'s form from ``blueprint`` with a fresh seed: ``(seed, form)``."""
+    seed = secrets.randbits(63)
+    try:
+        items = latest_items(blueprint.demand())
+        # A competition's tie-break form never repeats an item the person already saw (seed 003 §29).
+        excluded = excluded_items(participant)
+        return seed, draw_form(blueprint, [i for i in items if i.id not in excluded] if excluded else items, seed)
+    except DrawError as exc:
+        raise ServiceError(_("The question bank cannot fill this test. Call the proctor."), "draw_failed",
+                           status=500, detail=str(exc)) from exc
+
+
+def take(participant: Participant, blueprint_row: ExamBlueprint) -> tuple[int, Form] | None:
+    """The participant's pre-drawn ``(seed, form)`` for this blueprint version, removed
+    from the store; None if there is none (or it was drawn from an older version)."""
+    row = db.session.scalar(sa.select(PredrawnForm).where(PredrawnForm.participant_id == participant.id))
+    if row is None:
+        return None
+    db.session.delete(row)
+    if row.blueprint_id != blueprint_row.id:
+        return None
+    return row.seed, Form.from_dict(row.form)
+
+
+def predraw_participant(participant: Participant) -> PredrawnForm | None:
+    """Draw and store ``participant``'s form now (replacing an outdated one).
+
+    None when there is nothing to draw: no blueprint for the position, or the
+    participant already started. Idempotent for the same blueprint version.
+    """
+    if db.session.scalar(sa.select(Attempt.id).where(Attempt.participant_id == participant.id)) is not None:
+        return None
+    row = latest_blueprint(participant.position.blueprint_code)
+    if row is None:
+        return None
+    existing = db.session.scalar(sa.select(PredrawnForm).where(PredrawnForm.participant_id == participant.id))
+    if existing is not None:
+        if existing.blueprint_id == row.id:
+            return existing
+        db.session.delete(existing)
+        db.session.flush()
+    seed, form = draw_for(participant, Blueprint.from_dict(row.payload))
+    predrawn = PredrawnForm(participant_id=participant.id, blueprint_id=row.id, seed=seed, form=form.to_dict(),
+                            form_digest=form.digest(), drawn_at=clock.now())
+    db.session.add(predrawn)
+    db.session.flush()
+    return predrawn
+
+
+def predraw_session(session: ExamSession, actor: audit.Actor) -> int:
+    """Pre-draw the forms of every admitted participant of ``session`` who has
+    not started; returns how many are ready. Audited once for the session."""
+    participants = db.session.scalars(
+        sa.select(Participant).where(Participant.session_id == session.id,
+                                     Participant.admission == Admission.ADMITTED).order_by(Participant.id))
+    ready = sum(1 for p in participants if predraw_participant(p) is not None)
+    audit.record("session.predraw", session, actor=actor, centre_id=session.centre_id, forms=ready)
+    return ready

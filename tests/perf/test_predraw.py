@@ -1,0 +1,58 @@
+"""Pre-drawn forms: a start takes the form drawn ahead instead of drawing
+(the draw reads the item bank; a start with a pre-drawn form does not)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from examserver.db import db
+from examserver.core.audit import Actor
+from examserver.exam import predraw
+from examserver.models import Attempt, ExamBlueprint, ExamSession, JournalEvent, Participant, PredrawnForm
+
+
+def _start(kclient, code, statements):
+    assert kclient.post("/kiosk/code", data={"code": code}).status_code == 303
+    assert kclient.post("/kiosk/confirm", data={"language": "ky"}).status_code == 303
+    statements.recording = True
+    r = kclient.post("/kiosk/instructions")
+    statements.recording = False
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/exam")
+    return [s for s in statements.sql() if "bank_item" in s]
+
+
+def test_a_start_with_a_predrawn_form_does_not_draw(kclient, candidate, loaded_bank, kworld, statements):
+    with loaded_bank.app_context():
+        ready = predraw.predraw_session(db.session.get(ExamSession, kworld.session), Actor.cli("pytest"))
+        db.session.commit()
+        drawn = db.session.scalar(sa.select(PredrawnForm))
+        seed, digest, form = drawn.seed, drawn.form_digest, drawn.form
+    assert ready == 1
+    bank_reads = _start(kclient, candidate[1], statements)
+    assert bank_reads == []
+    with loaded_bank.app_context():
+        attempt = db.session.scalar(sa.select(Attempt))
+        assert (attempt.seed, attempt.form_digest, attempt.form) == (seed, digest, form)
+        assert db.session.scalar(sa.select(sa.func.count(PredrawnForm.id))) == 0  # taken, not reusable
+        start = db.session.scalar(sa.select(JournalEvent).where(JournalEvent.seq == 0))
+        assert start.payload["form_digest"] == digest
+
+
+def test_without_a_predrawn_form_the_start_draws(kclient, candidate, loaded_bank, statements):
+    assert _start(kclient, candidate[1], statements) != []
+    with loaded_bank.app_context():
+        assert db.session.scalar(sa.select(Attempt)).form_digest
+
+
+def test_a_form_drawn_from_an_older_blueprint_is_not_used(kclient, candidate, loaded_bank, statements, clock):
+    with loaded_bank.app_context():
+        participant = db.session.get(Participant, candidate[0])
+        old = db.session.get(ExamBlueprint, predraw.predraw_participant(participant).blueprint_id)
+        # The blueprint gets a new version after the draw.
+        db.session.add(ExamBlueprint(code=old.code, version=old.version + 1, group_code=old.group_code,
+                                     payload=old.payload, digest=old.digest, imported_at=clock.now()))
+        db.session.commit()
+    assert _start(kclient, candidate[1], statements) != []
+    with loaded_bank.app_context():
+        attempt = db.session.scalar(sa.select(Attempt))
+        assert attempt.blueprint_id != old.id
+        assert db.session.scalar(sa.select(sa.func.count(PredrawnForm.id))) == 0
