@@ -56,3 +56,13 @@ def test_a_form_drawn_from_an_older_blueprint_is_not_used(kclient, candidate, lo
         attempt = db.session.scalar(sa.select(Attempt))
         assert attempt.blueprint_id != old.id
         assert db.session.scalar(sa.select(sa.func.count(PredrawnForm.id))) == 0
+
+
+def test_the_predraw_command_draws_a_session_ahead(runner, candidate, loaded_bank, kworld):
+    result = runner.invoke(args=["predraw", "--session", str(kworld.session)])
+    assert result.exit_code == 0 and "1 form(s) drawn ahead" in result.output, result.output
+    again = runner.invoke(args=["predraw", "--session", str(kworld.session)])
+    assert again.exit_code == 0 and "1 form(s)" in again.output
+    with loaded_bank.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(PredrawnForm.id))) == 1  # idempotent
+    assert runner.invoke(args=["predraw", "--session", "999999"]).exit_code != 0
