@@ -134,7 +134,7 @@ def register_commands(app: Flask) -> None:
 FEATURE_CLIS = ("examserver.core.cli", "examserver.bank.cli", "examserver.exam.cli",
                 "examserver.protocols.cli", "examserver.protocols.retention_cli", "examserver.appeals.cli",
                 "examserver.ops.cli", "examserver.competitions.cli", "examserver.consolidation.cli",
-                "examserver.registration.cli")
+                "examserver.registration.cli", "examserver.bank.stats_cli")
 
 
 def main() -> None:

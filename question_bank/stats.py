@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from .drawing import Form
 from .items import Item
+from .quality import CUE_RATIO, key_cue
 from .types import QUESTION_TYPES
 
-TOO_EASY, TOO_HARD, LOW_DISCRIMINATION, CUE_RATIO = 0.95, 0.2, 0.15, 1.5
+TOO_EASY, TOO_HARD, LOW_DISCRIMINATION = 0.95, 0.2, 0.15
 UPPER_LOWER_SHARE = 0.27
 
 
@@ -165,8 +166,7 @@ def _mean(xs: Sequence[float]) -> float | None:
 
 
 def _pvar(xs: Sequence[float]) -> float:
-    m = sum(xs) / len(xs)
-    return sum((x - m) ** 2 for x in xs) / len(xs)
+    return sum((x - sum(xs) / len(xs)) ** 2 for x in xs) / len(xs)
 
 
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
@@ -243,33 +243,11 @@ def _form(results, items, totals, analyses, sections) -> FormAnalysis:
     item_var = {ref: (a.p or 0) * (1 - (a.p or 0)) * items[ref].points ** 2 for ref, a in analyses.items()}
     k = sum(len(r.form.slots) for r in results) / n
     sum_var = sum(sum(item_var[s.item_ref] for s in r.form.slots) for r in results) / n
-    alpha = None
-    if k > 1 and var_x > 0:
-        alpha = k / (k - 1) * (1 - sum_var / var_x)
+    alpha = k / (k - 1) * (1 - sum_var / var_x) if k > 1 and var_x > 0 else None
     dichotomous = all(items[ref].points == 1 and len(items[ref].key) == 1 for ref in analyses)
     sd = math.sqrt(var_x)
-    sem = sd * math.sqrt(1 - alpha) if alpha is not None and alpha <= 1 and alpha >= 0 else None
-    return FormAnalysis(n, k, sum(totals) / n, sd, alpha, alpha if dichotomous else None, sem,
-                        list(totals), sections)
-
-
-# --- flags -------------------------------------------------------------------
-
-def _length(item: Item, option_id: str, lang: str) -> int:
-    return len(" ".join(item.option(option_id).text.get(lang, "").split()))
-
-
-def key_cue(item: Item, ratio: float = CUE_RATIO) -> str | None:
-    """The language in which the key is at least ``ratio`` times longer than every distractor, if any."""
-    distractors = [o.id for o in item.options if o.id not in item.key]
-    if not distractors or not item.key:
-        return None
-    for lang in item.languages:
-        shortest_key = min(_length(item, k, lang) for k in item.key)
-        longest_other = max(_length(item, d, lang) for d in distractors)
-        if shortest_key >= ratio * max(longest_other, 1):
-            return lang
-    return None
+    sem = sd * math.sqrt(1 - alpha) if alpha is not None and 0 <= alpha <= 1 else None
+    return FormAnalysis(n, k, sum(totals) / n, sd, alpha, alpha if dichotomous else None, sem, list(totals), sections)
 
 
 def item_flags(item: Item, a: ItemAnalysis | None) -> list[Flag]:
@@ -299,34 +277,6 @@ def item_flags(item: Item, a: ItemAnalysis | None) -> list[Flag]:
             flags.append(Flag("strong_distractor",
                               f"option {o.id}: mean total {o.mean_total:.1f} > key {max(key_means):.1f}"))
     return flags
-
-
-def longest_option_score(form: Form, items: Mapping[tuple[str, int], Item], lang: str) -> int:
-    """Points a candidate would get by always choosing the longest option (ties: none chosen)."""
-    total = 0
-    for s in form.slots:
-        item = items[s.item_ref]
-        lengths = sorted(((_length(item, o.id, lang), o.id) for o in item.options), reverse=True)
-        if len(lengths) > 1 and lengths[0][0] > lengths[1][0]:
-            total += _score(item, frozenset({lengths[0][1]}))
-    return total
-
-
-def _norm(text: str) -> str:
-    return " ".join("".join(ch for ch in text.casefold() if ch.isalnum() or ch.isspace()).split())
-
-
-def duplicates(items: Iterable[Item]) -> list[tuple[str, str, str]]:
-    """Pairs of distinct item ids (latest versions given) with the same question text in a language:
-    ``(id, other id, language)``."""
-    seen: dict[tuple[str, str], str] = {}
-    out = []
-    for item in sorted(items, key=lambda i: i.id):
-        for lang, text in sorted(item.text.items()):
-            other = seen.setdefault((lang, _norm(text)), item.id)
-            if other != item.id:
-                out.append((other, item.id, lang))
-    return out
 
 
 def time_on_slots(events: Iterable[tuple[float, int | None]], end: float | None = None) -> dict[int, int]:

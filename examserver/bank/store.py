@@ -78,7 +78,7 @@ def _parsed(rows: list[tuple[int, str]]) -> list[Item]:
 
 
 def latest_items(topics: Iterable[str]) -> list[Item]:
-    """The latest version of every item whose latest version is in ``topics``.
+    """The latest version of every item in ``topics``, when that version is approved.
 
     The form draw runs at every exam start; reading only the blueprint's
     topics, newest versions only, keeps a hall start cheap on a big bank.
@@ -86,7 +86,10 @@ def latest_items(topics: Iterable[str]) -> list[Item]:
     newer = sa.orm.aliased(BankItem)
     is_latest = ~sa.select(newer.id).where(newer.item_id == BankItem.item_id,
                                             newer.version > BankItem.version).exists()
-    query = sa.select(BankItem.id, BankItem.digest).where(BankItem.topic_code.in_(sorted(set(topics))), is_latest)
+    # The review status is the gate: only an approved latest version is drawn
+    # (bank/workflow.py; drawable_items checks the payload status as well).
+    query = sa.select(BankItem.id, BankItem.digest).where(BankItem.topic_code.in_(sorted(set(topics))), is_latest,
+                                                          BankItem.status == "approved")
     return _parsed([tuple(row) for row in db.session.execute(query)])
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from question_bank.drawing import Form, Slot
 from question_bank.items import Item, Option
-from question_bank.stats import (Result, analyse, duplicates, key_cue, longest_option_score,
+from question_bank.quality import duplicates, key_cue, longest_option_score
+from question_bank.stats import (Result, analyse,
                                  time_on_slots)
 
 

@@ -1,0 +1,76 @@
+"""Statistics of real finished attempts (attempt service and journal), and ``examserver stats``."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from examserver.bank.statistics import collect, usage
+from examserver.db import db
+from examserver.exam import attempts
+from examserver.models import FinishReason, Terminal
+from tests.appeals.conftest import add_participant, build_world
+
+CORRECT = [7, 5, 3, 1]   # right answers of four candidates on the 7-question TEST-U-A
+
+
+def sit(world, pin: str, correct: int, clock) -> None:
+    """One candidate: answers slot by slot, ten seconds each, the first ``correct`` right."""
+    participant = add_participant(world, pin)
+    attempt = attempts.start_attempt(participant, db.session.get(Terminal, world.terminal), "ky")
+    items = attempts.items_of(attempt)
+    for slot in attempts.form_of(attempt).slots:
+        clock.advance(seconds=10)
+        item = items[slot.item_ref]
+        chosen = sorted(item.key) if slot.index <= correct else [next(o for o in slot.option_order
+                                                                      if o not in item.key)]
+        attempts.record_event(attempt, attempt.last_seq + 1, "answer", {"slot": slot.index, "selected": chosen,
+                               "input": "key:" + str(slot.option_order.index(chosen[0]) + 1)},
+                              "2026-11-23T09:10:00+06:00")
+    clock.advance(seconds=10)
+    attempts.finish_attempt(attempt, FinishReason.SUBMITTED)
+
+
+@pytest.fixture
+def finished(loaded_bank, clock):
+    """Four finished attempts of TEST-U-A, committed."""
+    with loaded_bank.app_context():
+        world = build_world()
+        for n, correct in enumerate(CORRECT):
+            sit(world, f"2150519901234{n}", correct, clock)
+        db.session.commit()
+    return loaded_bank
+
+
+def test_collect_from_finished_attempts(finished):
+    with finished.app_context():
+        stats = collect(min_responses=1)
+        assert stats.attempts == 4 and [bp.code for bp in stats.blueprints] == ["TEST-U-A"]
+        bp = stats.blueprints[0]
+        assert bp.form.totals == CORRECT and bp.max_points == 7 and bp.threshold_points is not None
+        assert list(bp.sessions.values()) == [CORRECT]
+        shown = sum(a.responses for a in bp.items.values())
+        assert shown == 4 * 7
+        # every question took ten seconds: from its answer to the next one (or the finish)
+        assert {a.mean_seconds for a in bp.items.values()} == {10}
+        some = next(iter(bp.items))
+        assert stats.item(some[0]) and usage(some[0])[some[1]] == {"TEST-U-A": bp.items[some].responses}
+        assert collect(blueprint="OTHER").attempts == 0
+
+
+def test_stats_command_formats(finished):
+    runner = finished.test_cli_runner()
+    result = runner.invoke(args=["stats", "--format", "json", "--min-responses", "1"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["attempts"] == 4 and data["blueprints"][0]["form"]["candidates"] == 4
+    assert "attempts: 4/4" in result.stderr
+    result = runner.invoke(args=["stats", "--format", "csv", "--blueprint", "TEST-U-A"])
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.exit_code == 0 and rows and {r["blueprint"] for r in rows} == {"TEST-U-A"}
+    result = runner.invoke(args=["stats", "--since", "2026-13-01"])
+    assert result.exit_code == 2 and "not a date" in result.output
+    result = runner.invoke(args=["stats", "--since", "2027-01-01"])
+    assert result.exit_code == 0 and "0 finished attempt(s)" in result.output
