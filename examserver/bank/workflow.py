@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from question_bank.errors import Problem
 from question_bank.formats.dump import item_to_native
@@ -40,6 +41,10 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "retire": (("draft", "review", "approved"), "retired"),
 }
 MAX_COMMENT = 2000
+STATUS_LABELS = {"draft": _l("draft"), "review": _l("in review"), "approved": _l("approved"),
+                 "retired": _l("retired")}
+ACTION_LABELS = {"created": _l("created"), "imported": _l("imported"), "submit": _l("sent for review"),
+                 "return": _l("returned to the author"), "approve": _l("approved"), "retire": _l("retired")}
 
 
 def _payload_status(status: str) -> str:
@@ -96,8 +101,8 @@ def transition(row: BankItem, action: str, actor: audit.Actor, comment: str = ""
         raise ServiceError(_("Unknown action."), "bad_action", status=422)
     sources, target = TRANSITIONS[action]
     if row.status not in sources:
-        raise Conflict(_("Item %(item)s version %(version)s is %(status)s; it cannot be %(action)s.",
-                         item=row.item_id, version=row.version, status=row.status, action=action),
+        raise Conflict(_("Item %(item)s version %(version)s is %(status)s; this step is not possible now.",
+                         item=row.item_id, version=row.version, status=STATUS_LABELS.get(row.status, row.status)),
                        "bad_state")
     if action == "approve":
         author = author_of(row)
