@@ -14,7 +14,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 
 # Feature sub-packages of the console, in menu order.
 FEATURES = ["auth", "sessions", "participants", "terminals", "room", "audit", "users", "appeals", "protocols", "verify",
-            "competitions", "results"]
+            "competitions", "results", "bank"]
 
 MENU: list[tuple] = []
 
