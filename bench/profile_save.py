@@ -1,5 +1,6 @@
 """Profile the kiosk hot path in-process (pyinstrument): answer saves and state polls.
 
+    .venv/bin/pip install pyinstrument==5.1.3      # a developer tool, not in requirements.txt
     .venv/bin/python -m bench.profile_save [--saves 300] [--polls 300] [--database URL]
 
 Prints the call tree of the saves, then of the polls; the top frames go into
