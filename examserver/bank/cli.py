@@ -70,18 +70,44 @@ def _db_ready() -> bool:
 @bank_group.command("import")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Validate and report, write nothing.")
+@click.option("--approved", is_flag=True, help="Approve every new version; needs --by.")
+@click.option("--by", metavar="USER", help="The administrator who imports (and, with --approved, approves).")
 @with_appcontext
-def bank_import(path: str, dry_run: bool):
-    """Import a bank file or folder, all-or-nothing."""
+def bank_import(path: str, dry_run: bool, approved: bool = False, by: str | None = None):
+    """Import a bank file or folder, all-or-nothing.
+
+    New versions keep the status their file gives. With ``--approved --by USER``
+    (an administrator) every new version is approved and USER is recorded as
+    its approver (the review history says "import --approved").
+    """
     from examserver.bank.store import import_bank
 
+    actor = _importer(by) if (approved or by) else audit.Actor.cli()
     with transaction():
-        summary = import_bank(path, audit.Actor.cli(), progress=progress_printer("items"), dry_run=dry_run)
+        summary = import_bank(path, actor, progress=progress_printer("items"), dry_run=dry_run)
         if dry_run:
             db.session.rollback()
+        else:
+            from examserver.bank.workflow import record_import
+
+            # The review history names who brought each new version (and, with --approved, who approved it).
+            record_import(summary.added, actor, approved)
     click.echo(f"topics added: {summary.topics_added}; items added: {summary.items_added}; "
                f"status changed: {summary.items_status_changed}; "
                f"unchanged: {summary.items_unchanged}{' (dry run)' if dry_run else ''}")
+
+
+def _importer(username: str | None) -> audit.Actor:
+    """The administrator named by --by, as the actor of the import."""
+    import sqlalchemy as sa
+
+    from examserver.models import Role, User
+
+    user = db.session.scalar(sa.select(User).where(User.username == username)) if username else None
+    if user is None or user.role != Role.ADMIN:
+        click.echo("--approved needs --by USER, and USER must be an administrator account", err=True)
+        sys.exit(2)
+    return audit.Actor.for_user(user)
 
 
 @bank_group.command("export")

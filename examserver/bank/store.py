@@ -41,6 +41,7 @@ class ImportSummary:
     positions_added: int = 0
     positions_updated: int = 0
     messages: list[str] = field(default_factory=list)
+    added: list[tuple[str, int]] = field(default_factory=list)  # (id, version) of the new item versions
 
 
 def known_topics() -> dict[str, BankTopic]:
@@ -177,6 +178,7 @@ def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None 
             summary.items_unchanged += 1
         else:
             summary.items_added += 1
+            summary.added.append(item.ref)
             if not dry_run:
                 new_rows.append(dict(item_id=item.id, version=item.version, topic_code=item.topic,
                                      status=item.status, bank_id=bank_id, payload=item.to_dict(),

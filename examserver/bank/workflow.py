@@ -75,15 +75,16 @@ def author_of(row: BankItem) -> ItemReview | None:
         ItemReview.action.in_(("created", "imported"))).order_by(ItemReview.id).limit(1))
 
 
-def _log(row: BankItem, action: str, before: str, actor: audit.Actor, comment: str) -> ItemReview:
+def _log(row: BankItem, action: str, before: str, actor: audit.Actor, comment: str, audited: bool = True) -> ItemReview:
     step = ItemReview(item_id=row.item_id, version=row.version, action=action, from_status=before,
                       to_status=row.status, actor_kind=actor.kind,
                       actor_id=actor.id if actor.kind == "user" else None,
                       actor_name=actor.name[:120], comment=comment, at=clock.now())
     db.session.add(step)
     db.session.flush()
-    audit.record(f"bank.item.{action}", ("bank_item", f"{row.item_id} v{row.version}"), actor=actor,
-                 reason=comment, item_id=row.item_id, version=row.version, status=row.status)
+    if audited:  # an import has one audit entry of its own ("bank.import"), not one per item
+        audit.record(f"bank.item.{action}", ("bank_item", f"{row.item_id} v{row.version}"), actor=actor,
+                     reason=comment, item_id=row.item_id, version=row.version, status=row.status)
     return step
 
 
@@ -164,19 +165,33 @@ def _problem(p: Problem) -> str:
 
 
 def record_import(refs: list[tuple[str, int]], actor: audit.Actor, approved: bool) -> int:
-    """Record the importer of freshly imported versions (the author, or with ``approved`` also
-    the approver: an administrator's import with ``--approved``). Returns how many were recorded."""
+    """Record the importer as the author of the versions an import just added (and, with
+    ``approved``, as their approver: an administrator's ``bank import --approved``).
+
+    Written in bulk: a big bank is tens of thousands of versions, and the
+    import has its own audit entry. Returns how many versions were recorded.
+    """
+    wanted = set(refs)
+    ids = sorted({item_id for item_id, _v in wanted})
+    now = clock.now()
+    who = dict(actor_kind=actor.kind, actor_id=actor.id if actor.kind == "user" else None,
+               actor_name=actor.name[:120], at=now, comment="", from_status="")
     count = 0
-    for item_id, version in refs:
-        row = get_version(item_id, version)
-        if author_of(row) is None:
-            _log(row, "imported", "", actor, "")
-            count += 1
-        if approved and row.status != "approved":
-            before = row.status
-            row.status = "approved"
-            payload = dict(row.payload, status="approved")
-            row.payload, row.digest = payload, Item.from_dict(payload).digest()
+    for start in range(0, len(ids), 500):
+        rows = [r for r in db.session.scalars(sa.select(BankItem).where(BankItem.item_id.in_(ids[start:start + 500])))
+                if (r.item_id, r.version) in wanted]
+        steps = [dict(who, item_id=r.item_id, version=r.version, action="imported", to_status=r.status) for r in rows]
+        if approved:
+            for r in rows:
+                before = r.status
+                if before != "approved":
+                    r.status = "approved"
+                    payload = dict(r.payload, status="approved")
+                    r.payload, r.digest = payload, Item.from_dict(payload).digest()
+                steps.append(dict(who, item_id=r.item_id, version=r.version, action="approve", from_status=before,
+                                  to_status="approved", comment="import --approved"))
             db.session.flush()
-            _log(row, "approve", before, actor, "import --approved")
+        if steps:
+            db.session.execute(sa.insert(ItemReview), steps)
+        count += len(rows)
     return count

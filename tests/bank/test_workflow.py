@@ -99,7 +99,35 @@ def test_refusals(admins):
 def test_import_records_importer_and_approval(admins):
     author, _reviewer = admins
     row = workflow.new_version(None, NEW, author)
-    assert workflow.record_import([("GEN_A-001", 1)], author, approved=False) == 1
-    assert workflow.author_of(workflow.get_version("GEN_A-001", 1)).actor_name == "author"
+    # the fixture's CLI import named its importer
+    assert workflow.author_of(workflow.get_version("GEN_A-001", 1)).actor_name == "cli"
     workflow.record_import([(row.item_id, row.version)], author, approved=True)
     assert row.status == "approved" and workflow.history(row.item_id)[-1].comment == "import --approved"
+
+
+def test_bank_import_approved_by_an_administrator(app, test_bank_path, tmp_path):
+    """``bank import --approved --by ADMIN`` approves the new versions and records the importer as approver."""
+    import yaml
+
+    runner = app.test_cli_runner()
+    with app.app_context():
+        accounts.create_user("chief", "correct horse battery", Role.ADMIN, "Chief", None)
+        db.session.commit()
+    data = yaml.safe_load((test_bank_path / "test-bank.yaml").read_text(encoding="utf-8"))
+    draft = dict(data["items"][0], id="GEN_A-500", status="draft")
+    data["items"] = [draft]
+    path = tmp_path / "drafts.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(path), "--approved"])
+    assert result.exit_code == 2 and "--by" in result.output
+    result = runner.invoke(args=["bank", "import", str(path), "--approved", "--by", "chief"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        row = workflow.get_version("GEN_A-500")
+        assert row.status == "approved" and row.payload["status"] == "approved"
+        assert [(s.action, s.actor_name, s.comment) for s in workflow.history("GEN_A-500")] == [
+            ("imported", "chief", ""), ("approve", "chief", "import --approved")]
+    # a plain import records the importer as author and keeps the file's status
+    result = runner.invoke(args=["bank", "import", str(test_bank_path)])
+    with app.app_context():
+        assert workflow.author_of(workflow.get_version("GEN_A-001")).actor_name == "cli"
