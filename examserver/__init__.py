@@ -34,6 +34,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     """Create the application from defaults, ``EXAM_*`` variables and overrides."""
     config = load_config(overrides=config_overrides)
     instance_path = Path(config.get("INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")).resolve()
+    # Owner-only, and there before anything needs it (the SQLite file, keys, metrics),
+    # also when the secret comes from the environment.
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=False)
     app.config.update(config)
     app.config["INSTANCE_PATH"] = str(instance_path)
