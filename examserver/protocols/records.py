@@ -148,7 +148,21 @@ def testing_record(attempt: Attempt, number: str, issued_at: datetime, kind: Pro
         "supersedes": None if supersedes is None else {
             "number": supersedes.number, "digest": sha256_hex(supersedes.record.encode("utf-8"))},
         "correction": correction,
+        **_approval(attempt),
     }
+
+
+def _approval(attempt: Attempt) -> dict[str, Any]:
+    """Who approved the blueprint version and its thresholds, and when (seed 003 §22(б)).
+
+    Only present when recorded: records issued before approvals existed, or
+    of an unapproved blueprint, keep exactly their old shape."""
+    from examserver.models.bank_review import BlueprintApproval
+
+    entry = db.session.scalar(sa.select(BlueprintApproval).where(BlueprintApproval.blueprint_id == attempt.blueprint_id))
+    if entry is None:
+        return {}
+    return {"blueprint_approval": {"by": entry.approved_by, "at": moment(entry.approved_at)}}
 
 
 # Audit actions that are incidents of a session (what a session protocol lists

@@ -101,6 +101,8 @@ def testing_lines(record: dict, lang: str):
     integrity = [("head", _("Integrity")),
                  _("Blueprint %(code)s version %(version)s", code=record["blueprint"]["code"],
                    version=record["blueprint"]["version"]),
+                 *([_("Blueprint and thresholds approved by %(name)s, %(when)s", name=record["blueprint_approval"]["by"],
+                      when=when(record["blueprint_approval"]["at"]))] if record.get("blueprint_approval") else []),
                  ("mono", _("blueprint SHA-256: %(digest)s", digest=record["blueprint"]["digest"])),
                  ("mono", _("form SHA-256: %(digest)s", digest=record["form_digest"])),
                  ("mono", _("answer journal head: %(head)s (%(events)s events)", head=record["journal"]["head"] or "—",

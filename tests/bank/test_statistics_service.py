@@ -74,3 +74,34 @@ def test_stats_command_formats(finished):
     assert result.exit_code == 2 and "not a date" in result.output
     result = runner.invoke(args=["stats", "--since", "2027-01-01"])
     assert result.exit_code == 0 and "0 finished attempt(s)" in result.output
+
+
+def test_blueprint_approval_is_signed_into_new_protocols(loaded_bank, clock):
+    """A protocol of an attempt on an approved blueprint carries and prints who approved it, and when;
+    a protocol issued before the approval keeps its old shape and still verifies."""
+    import sqlalchemy as sa
+
+    from examserver.bank import blueprints
+    from examserver.core.audit import Actor
+    from examserver.models import ExamBlueprint, Protocol
+    from examserver.protocols import texts
+    from examserver.protocols.store import export_json
+    from examserver.protocols.verify import trusted_keys, verify_json_bytes
+
+    with loaded_bank.app_context():
+        world = build_world()
+        sit(world, "21505199012340", 3, clock)
+        before = db.session.scalars(sa.select(Protocol)).one()
+        row = db.session.scalars(sa.select(ExamBlueprint)).one()
+        blueprints.approve(row, Actor("user", world.users["admin"], "admin"), "order 12")
+        sit(world, "21505199012341", 5, clock)
+        db.session.commit()
+        after = [p for p in db.session.scalars(sa.select(Protocol)) if p.id != before.id][0]
+        assert "blueprint_approval" not in json.loads(before.record)
+        record = json.loads(after.record)
+        assert record["blueprint_approval"]["by"] == "admin"
+        _title, blocks, _signs = texts.testing_lines(record, "ru")
+        printed = " ".join(str(x if isinstance(x, str) else x[1]) for block in blocks for x in block)
+        assert "admin" in printed and "утверд" in printed
+        for protocol in (before, after):
+            assert verify_json_bytes(export_json(protocol), trusted_keys()).ok
