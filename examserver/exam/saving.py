@@ -58,6 +58,8 @@ _MOVE_HEAD = (
             last_contact_at=sa.bindparam("b_now"))
 )
 _INSERT_EVENT = _event.insert()
+_TOUCH = (_attempt.update().where(_attempt.c.id == sa.bindparam("b_id"), _attempt.c.state != AttemptState.FINISHED)
+          .values(last_contact_at=sa.bindparam("b_now")))
 
 
 # Frozen forms by digest: immutable once drawn (invariant 4), so a worker may
@@ -161,3 +163,9 @@ def write(event: Prepared) -> bool:
         "client_time": event.client_time, "server_time": event.server_time, "prev_hash": event.prev_hash,
         "hash": event.hash})
     return True
+
+
+def touch(attempt_id: int, now: datetime) -> None:
+    """Record the terminal's contact with the running attempt (one UPDATE, no
+    row read, no lock held beyond the statement): the heartbeat's rare write."""
+    db.session.execute(_TOUCH, {"b_id": attempt_id, "b_now": now})
