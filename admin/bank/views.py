@@ -62,10 +62,13 @@ def item(item_id: str):
     shown = request.args.get("version", type=int)
     row = next((v for v in versions if v.version == shown), versions[0])
     diffs = {new.version: catalogue.diff(old, new) for new, old in zip(versions, versions[1:])}
-    stats = statistics.collect(min_responses=20).item(row.item_id)
+    usage = statistics.usage(row.item_id)
+    # Only the blueprints that used the item: each needs all its attempts (totals), not the whole history.
+    stats = [found for code in sorted({c for per in usage.values() for c in per})
+             for found in statistics.collect(code).item(row.item_id)]
     return render_template("bank/item.html", row=row, item=Item.from_dict(row.payload), versions=versions,
                            diffs=diffs, history=workflow.history(row.item_id),
-                           author=workflow.author_of(row), usage=statistics.usage(row.item_id), stats=stats,
+                           author=workflow.author_of(row), usage=usage, stats=stats,
                            statuses=workflow.STATUS_LABELS, actions=workflow.ACTION_LABELS,
                            flag_labels=FLAG_LABELS, to_local=clock.to_local)
 
