@@ -147,6 +147,26 @@ def blueprints():
                            positions=bp_service.positions())
 
 
+@bp.route("/blueprints/import", methods=["POST"])
+@role_required(Role.ADMIN)
+def import_blueprints():
+    """A new blueprint version (or positions) from an uploaded file, checked like the CLI import."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a file."), "error")
+        return redirect(url_for(".blueprints")), 303
+    try:
+        summary = bp_service.import_upload(upload.read(bp_service.MAX_UPLOAD + 1), upload.filename, actor())
+    except ServiceError as exc:
+        rows = bp_service.all_versions()
+        return render_template("bank/blueprints.html", rows=rows, approvals={r.id: bp_service.approval(r) for r in rows},
+                               positions=bp_service.positions(), problems=exc.details.get("problems", [exc.message])
+                               ), exc.status
+    flash(_("Blueprints added: %(b)s; positions added: %(p)s, updated: %(u)s.", b=summary.blueprints_added,
+            p=summary.positions_added, u=summary.positions_updated), "success")
+    return redirect(url_for(".blueprints"))
+
+
 @bp.route("/blueprints/<code>/<int:version>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def blueprint(code: str, version: int):

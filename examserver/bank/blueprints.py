@@ -5,18 +5,22 @@ Seed 003 §22(б): the authority approves the test form and its thresholds.
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from werkzeug.utils import secure_filename
 
 from question_bank.blueprint import Blueprint
+from question_bank.errors import BankError
 from question_bank.items import drawable_items
 
 from examserver import clock
-from examserver.bank.store import latest_items
+from examserver.bank.store import ImportSummary, import_blueprints, latest_items
 from examserver.core import audit
-from examserver.core.errors import Conflict, NotFound
+from examserver.core.errors import Conflict, NotFound, ServiceError
 from examserver.db import db
 from examserver.models import ExamBlueprint, Position
 from examserver.models.bank_review import BlueprintApproval
@@ -89,3 +93,26 @@ def positions(blueprint_code: str | None = None) -> list[Position]:
     if blueprint_code:
         query = query.where(Position.blueprint_code == blueprint_code)
     return list(db.session.scalars(query))
+
+
+MAX_UPLOAD = 2 * 1024 * 1024
+
+
+def import_upload(data: bytes, filename: str, actor: audit.Actor) -> ImportSummary:
+    """Import an uploaded blueprints or positions file (YAML/JSON), all-or-nothing, as
+    ``examserver blueprint import`` does; a refusal lists every problem as ``file:line: ...``."""
+    name = secure_filename(filename or "") or "upload.yaml"
+    if not name.lower().endswith((".yaml", ".yml", ".json")):
+        raise ServiceError(_("Upload a YAML or JSON file of blueprints or positions."), "bad_file", status=422)
+    if len(data) > MAX_UPLOAD:
+        raise ServiceError(_("The file is larger than %(n)s MB.", n=MAX_UPLOAD // (1024 * 1024)), "too_big",
+                           status=413)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            return import_blueprints(path, actor)
+        except BankError as exc:
+            problems = [str(p).replace(folder + "/", "") for p in exc.problems]
+            raise ServiceError(_("The file was not imported: %(problems)s", problems="; ".join(problems[:20])),
+                               "bad_blueprints", status=422, problems=problems) from None

@@ -114,3 +114,27 @@ def test_statistics_pages_and_plots(admins, client, clock):
     assert 'class="item-stat"' in item_page and "TEST-U-A" in item_page and "options.svg" in item_page
     bars = client.get(f"/admin/bank/statistics/TEST-U-A/items/{used}/1/options.svg")
     assert bars.status_code == 200 and b"<svg" in bars.data
+
+
+def test_blueprint_upload_makes_a_new_version_or_lists_the_problems(admins, client, test_blueprints_path):
+    import io
+
+    import yaml
+
+    login(client, "reviewer")
+    data = yaml.safe_load((test_blueprints_path / "test-blueprints.yaml").read_text(encoding="utf-8"))
+    data["blueprints"][0]["threshold"] = {"percent": 60}
+    clash = yaml.safe_dump(data, allow_unicode=True).encode("utf-8")
+    response = client.post("/admin/bank/blueprints/import", data={"file": (io.BytesIO(clash), "bp.yaml")},
+                           content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="import-problems"' in text and "bp.yaml" in text and "/tmp" not in text
+    data["blueprints"][0]["version"] = 2
+    ok = yaml.safe_dump(data, allow_unicode=True).encode("utf-8")
+    response = client.post("/admin/bank/blueprints/import", data={"file": (io.BytesIO(ok), "bp.yaml")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert client.get("/admin/bank/blueprints/TEST-U-A/2").status_code == 200
+    response = client.post("/admin/bank/blueprints/import", data={"file": (io.BytesIO(b"x"), "bp.exe")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
