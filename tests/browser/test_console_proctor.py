@@ -68,6 +68,7 @@ def test_proctor_runs_a_session(app, loaded_bank, live_server, browser, page, tm
     csv_path = tmp_path / "list.csv"
     csv_path.write_bytes(CSV.encode("utf-8"))
     page.set_input_files("#import-form input[type=file]", str(csv_path))
+    page.check("#import-form input[name=consent]")  # everyone signed the consent (annex 3)
     page.click("#import-button")
     page.wait_for_selector("#participants >> text=Токтогулова Айпери Бакытовна")
     page.click("#admit-all")
