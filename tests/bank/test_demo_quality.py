@@ -1,10 +1,8 @@
 """The demo bank passes the content checks: no key cue, no duplicated question, and always
-choosing the longest option does not pass a demo form."""
+choosing the longest option does not pass a demo form (issue 11: 104 cued keys were rewritten)."""
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from question_bank.blueprint_files import load_blueprints_located
 from question_bank.drawing import draw_form
@@ -15,8 +13,6 @@ from question_bank.quality import duplicates, key_cue, longest_option_score
 SAMPLES = Path(__file__).resolve().parents[2] / "question_bank" / "samples"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the demo content is not rewritten yet "
-                                       "(104 cued keys); remove this mark when it is")
 def test_demo_bank_has_no_cue_and_no_duplicate():
     bank = load_bank(SAMPLES / "demo")
     items = list(drawable_items(bank.items).values())
@@ -29,10 +25,3 @@ def test_demo_bank_has_no_cue_and_no_duplicate():
             for lang in bp.languages:
                 assert 2 * longest_option_score(form, by_ref, lang) < len(form.slots), (bp.code, seed, lang)
 
-
-def test_the_checks_see_the_known_problems_of_the_demo_bank():
-    """Until the rewrite, the checks find what docs/bank-management.md reports (they are not blind)."""
-    bank = load_bank(SAMPLES / "demo")
-    items = list(drawable_items(bank.items).values())
-    assert duplicates(items) == []   # COURTS-001 v2 no longer repeats CONST-010
-    assert sum(1 for i in items if key_cue(i)) > len(items) // 4
