@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from examserver.consolidation.queries import ResultFilter, choices, find, to_csv
 from examserver.models import Role
@@ -12,6 +13,8 @@ from ..security import role_required
 from . import bp
 
 PAGE_SIZE = 50
+CSV_HEADER = (_l("Centre"), _l("Number"), _l("Kind"), _l("Date"), _l("Position group"), _l("Position"),
+              _l("Candidate"), _l("Points"), _l("Of"), _l("Verdict"))
 MAX_PAGE = 100_000
 
 
@@ -45,5 +48,5 @@ def index():
 def export_csv():
     """The same filtered results as CSV (cells a spreadsheet cannot execute)."""
     rows, _total = find(_filter())
-    return Response("\ufeff" + to_csv(rows), content_type="text/csv; charset=utf-8",
+    return Response("\ufeff" + to_csv(rows, [str(title) for title in CSV_HEADER]), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=results.csv"})

@@ -69,10 +69,11 @@ def safe_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def to_csv(rows: Iterable[ConsolidatedProtocol]) -> str:
+def to_csv(rows: Iterable[ConsolidatedProtocol], header: Iterable[str] = CSV_COLUMNS) -> str:
+    """The rows as CSV; ``header``: column titles (the CLI keeps the codes, the console translates them)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(list(header))
     for r in rows:
         writer.writerow([safe_cell(v) for v in (r.centre_code, r.number, r.kind, r.session_date, r.position_group,
                                                   r.position_code, r.candidate, r.total_points, r.max_points,
