@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from examserver.db import db
-from examserver.models import Attempt, Centre, FinishReason, Protocol, User
+from examserver.models import Attempt, BankItem, Centre, FinishReason, Protocol, User
 from examserver.core.audit import Actor
 
 from .conftest import PIN1, add_participant, enrolled_terminal, make_session, start
@@ -55,6 +55,11 @@ EXPECTED = {
     "admin.protocols.index": ALL, "admin.protocols.detail": ALL, "admin.protocols.download_json": ALL,
     "admin.protocols.download_pdf": ALL, "admin.protocols.for_attempt": ALL,
     "admin.verify.index": ALL, "admin.verify.attempt": ALL,
+    # question banks, blueprints and item statistics: the authority
+    "admin.bank.index": ADMIN, "admin.bank.item": ADMIN, "admin.bank.preview": ADMIN, "admin.bank.edit": ADMIN,
+    "admin.bank.step": ADMIN, "admin.bank.blueprints": ADMIN, "admin.bank.import_blueprints": ADMIN,
+    "admin.bank.blueprint": ADMIN, "admin.bank.statistics": ADMIN, "admin.bank.plot": ADMIN,
+    "admin.bank.option_plot": ADMIN, "admin.bank.report": ADMIN,
 }
 # Open to anyone (the login itself, the kiosk, which identifies terminals by
 # their cookie, static files, health and metrics, which check the address).
@@ -88,10 +93,13 @@ def _objects(app, world) -> dict[str, object]:
             centre, "Техникалык комиссия", db.session.get(User, world.users["chair_a"]),
             [db.session.get(User, world.users["member_a"])], Actor.cli())
         number = db.session.scalar(sa.select(Protocol.number).where(Protocol.attempt_id == aid)) or "none"
+        item_id = db.session.scalar(sa.select(BankItem.item_id).order_by(BankItem.id).limit(1))
         db.session.commit()
         return {"session_id": sid, "participant_id": pid, "terminal_id": tid, "attempt_id": aid,
                 "appeal_id": appeal.id, "commission_id": commission.id, "user_id": world.users["member_a"],
-                "number": number, "competition_id": 1, "filename": "admin.css"}
+                "number": number, "competition_id": 1, "filename": "admin.css",
+                "item_id": item_id, "version": 1, "lang": "ky", "action": "submit", "code": "TEST-U-A",
+                "kind": "distribution"}
 
 
 @pytest.mark.parametrize("username", [None, "admin", "proctor_a", "chair_a", "member_a"])
@@ -102,7 +110,7 @@ def test_roles_walk(app, client, world, loaded_bank, login, username):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint.startswith(PUBLIC_PREFIXES):
             continue
-        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
+        url = re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, data={})
             where = f"{username} {method} {url}"
