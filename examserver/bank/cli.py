@@ -71,15 +71,20 @@ def _db_ready() -> bool:
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Validate and report, write nothing.")
 @click.option("--approved", is_flag=True, help="Approve every new version; needs --by.")
+@click.option("--drafts", is_flag=True, help="Every new version becomes a draft, whatever its file says.")
 @click.option("--by", metavar="USER", help="The administrator who imports (and, with --approved, approves).")
 @with_appcontext
-def bank_import(path: str, dry_run: bool, approved: bool = False, by: str | None = None):
+def bank_import(path: str, dry_run: bool, approved: bool = False, drafts: bool = False, by: str | None = None):
     """Import a bank file or folder, all-or-nothing.
 
-    New versions keep the status their file gives. With ``--approved --by USER``
+    New versions keep the status their file gives; with ``--drafts`` they all
+    come in as drafts for review in the console. With ``--approved --by USER``
     (an administrator) every new version is approved and USER is recorded as
     its approver (the review history says "import --approved").
     """
+    if approved and drafts:
+        click.echo("--approved and --drafts exclude each other", err=True)
+        sys.exit(2)
     from examserver.bank.store import import_bank
 
     actor = _importer(by) if (approved or by) else audit.Actor.cli()
@@ -91,7 +96,7 @@ def bank_import(path: str, dry_run: bool, approved: bool = False, by: str | None
             from examserver.bank.workflow import record_import
 
             # The review history names who brought each new version (and, with --approved, who approved it).
-            record_import(summary.added, actor, approved)
+            record_import(summary.added, actor, approved, drafts)
     click.echo(f"topics added: {summary.topics_added}; items added: {summary.items_added}; "
                f"status changed: {summary.items_status_changed}; "
                f"unchanged: {summary.items_unchanged}{' (dry run)' if dry_run else ''}")

@@ -164,9 +164,10 @@ def _problem(p: Problem) -> str:
     return ": ".join(str(x) for x in (p.field, p.message) if x)
 
 
-def record_import(refs: list[tuple[str, int]], actor: audit.Actor, approved: bool) -> int:
-    """Record the importer as the author of the versions an import just added (and, with
-    ``approved``, as their approver: an administrator's ``bank import --approved``).
+def record_import(refs: list[tuple[str, int]], actor: audit.Actor, approved: bool, drafts: bool = False) -> int:
+    """Record the importer as the author of the versions an import just added; with
+    ``approved`` also as their approver (an administrator's ``bank import --approved``);
+    with ``drafts`` every new version becomes a draft, whatever its file said.
 
     Written in bulk: a big bank is tens of thousands of versions, and the
     import has its own audit entry. Returns how many versions were recorded.
@@ -180,6 +181,12 @@ def record_import(refs: list[tuple[str, int]], actor: audit.Actor, approved: boo
     for start in range(0, len(ids), 500):
         rows = [r for r in db.session.scalars(sa.select(BankItem).where(BankItem.item_id.in_(ids[start:start + 500])))
                 if (r.item_id, r.version) in wanted]
+        if drafts:
+            for r in rows:
+                if r.status != "draft":
+                    payload = dict(r.payload, status="draft")
+                    r.status, r.payload, r.digest = "draft", payload, Item.from_dict(payload).digest()
+            db.session.flush()
         steps = [dict(who, item_id=r.item_id, version=r.version, action="imported", to_status=r.status) for r in rows]
         if approved:
             for r in rows:

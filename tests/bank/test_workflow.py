@@ -131,3 +131,16 @@ def test_bank_import_approved_by_an_administrator(app, test_bank_path, tmp_path)
     result = runner.invoke(args=["bank", "import", str(test_bank_path)])
     with app.app_context():
         assert workflow.author_of(workflow.get_version("GEN_A-001")).actor_name == "cli"
+
+
+def test_bank_import_as_drafts(app, test_bank_path):
+    """``bank import --drafts`` brings every new version in as a draft: nothing of it is drawn until reviewed."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["bank", "import", str(test_bank_path), "--drafts", "--approved"]).exit_code == 2
+    result = runner.invoke(args=["bank", "import", str(test_bank_path), "--drafts"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert store.latest_items(["GEN_A", "GEN_B", "SUBJ"]) == []
+        row = workflow.get_version("GEN_A-001")
+        assert (row.status, row.payload["status"]) == ("draft", "draft")
+        assert workflow.history("GEN_A-001")[0].to_status == "draft"
