@@ -31,7 +31,10 @@ def _stats():
 
 
 def _one(code: str) -> BlueprintStats:
-    found = [b for b in _stats().blueprints if b.code == code]
+    # A plot needs one blueprint's attempts only, whatever the page's filter.
+    _code, since = _filters()
+    found = [b for b in collect(code, since, min_responses=request.args.get("min", 20, type=int) or 20).blueprints
+             if b.code == code]
     if not found:
         abort(404)
     return found[0]
