@@ -9,6 +9,7 @@ from examserver.protocols.verify import trusted_keys, verify_bytes
 
 from ..security import role_required
 from . import bp
+from .wording import check_label, failure_meaning
 
 ROLES = (Role.ADMIN, Role.PROCTOR, Role.CHAIR, Role.MEMBER)
 MAX_BYTES = 8 * 1024 * 1024
@@ -31,4 +32,5 @@ def index():
             flash(_("The file is too large."), "error")
             return render_template("verify/index.html", report=None, filename=filename), 413
         report = verify_bytes(data, trusted_keys())
-    return render_template("verify/index.html", report=report, filename=filename)
+    return render_template("verify/index.html", report=report, filename=filename, check_label=check_label,
+                           meaning=failure_meaning(report) if report is not None else "")

@@ -80,3 +80,29 @@ def test_verify_page_accepts_genuine_and_rejects_altered(client, issued):
     assert 'data-ok="0"' in page
     empty = client.post("/admin/verify/", data={}, content_type="multipart/form-data")
     assert empty.status_code == 400
+
+
+def test_verify_page_tells_the_commission_in_words(client, issued):
+    """The checks and what a failure means are in the reader's language, not the verifier's codes."""
+    import re
+
+    from flask_babel import refresh
+
+    from admin.verify.wording import CHECKS
+
+    _login(client, "member_bish")
+    raw = client.get(f"/admin/protocols/{issued}.json").data
+    altered = raw.replace(b"\\\"total_points\\\":5", b"\\\"total_points\\\":6")
+    pdf = client.get(f"/admin/protocols/{issued}.pdf").data
+    for lang, meaning in (("ru", "Файл изменён после подписания"), ("ky", "Файл кол коюлгандан кийин өзгөртүлгөн")):
+        refresh()  # the ``issued`` fixture keeps one app context open, and Flask-Babel caches the locale on it
+        page = client.post(f"/admin/verify/?lang={lang}", data={"file": (io.BytesIO(altered), "p.json")},
+                           content_type="multipart/form-data").get_data(as_text=True)
+        assert meaning in page
+        refresh()
+        good = client.post(f"/admin/verify/?lang={lang}", data={"file": (io.BytesIO(pdf), "p.pdf")},
+                           content_type="multipart/form-data").get_data(as_text=True)
+        cells = re.findall(r'<tr class="(?:ok|fail)"><td>([^<]*)</td>', page + good)
+        assert cells, "no checks shown"
+        codes = set(CHECKS) | {"printed"}
+        assert not [c for c in cells if any(c.startswith(code) for code in codes)], cells
