@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from examserver.bank import plots
 from examserver.bank.statistics import BlueprintStats, collect
+from examserver.bank.store import latest_blueprint
 
 from examserver.models import Role
 
@@ -57,7 +59,13 @@ def _figure(b: BlueprintStats, kind: str, session: str | None = None):
         return plots.score_distribution(totals, b.max_points, b.threshold_points, title, _("Total score"),
                                         _("Candidates"), _("Threshold"))
     if kind == "sections":
-        return plots.section_scores(b.form.sections, _("Section scores"), _("Score"))
+        # Section titles in the reader's language (the codes are for files, not for people).
+        row = latest_blueprint(b.code)
+        lang = str(get_locale())
+        titles = {s["code"]: s.get("title", {}).get(lang) or s.get("title", {}).get("ru") or s["code"]
+                  for s in (row.payload.get("sections", []) if row else [])}
+        return plots.section_scores({titles.get(code, code): v for code, v in b.form.sections.items()},
+                                    _("Section scores"), _("Score"))
     if kind == "scatter":
         return plots.difficulty_discrimination(list(b.items.values()), _("Difficulty and discrimination"),
                                                _("Difficulty (share correct)"), _("Discrimination (corrected r)"))
