@@ -81,6 +81,20 @@ def result_attempt() -> Attempt | None:
     return attempt
 
 
+def moved_away() -> Attempt | None:
+    """The attempt this browser session ran, if the proctor has moved it, still
+    running, to another terminal (the old terminal then says where it went)."""
+    terminal = current_terminal()
+    attempt_id = session.get("kiosk_attempt")
+    if terminal is None or not isinstance(attempt_id, int) or isinstance(attempt_id, bool):
+        return None
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.state == AttemptState.FINISHED or attempt.terminal_id == terminal.id:
+        return None
+    use_language(attempt.language)
+    return attempt
+
+
 def end_candidate_session() -> None:
     """Forget everything of the candidate in this browser session (Close, a new code)."""
     session.clear()

@@ -18,8 +18,8 @@ from examserver.bank.store import latest_blueprint
 from examserver.core.errors import ServiceError
 
 from . import bp
-from .context import (active_attempt, current_terminal, end_candidate_session, enrolled_terminal, pending_participant,
-                      result_attempt, set_terminal_cookie, use_language)
+from .context import (active_attempt, current_terminal, end_candidate_session, enrolled_terminal, moved_away,
+                      pending_participant, result_attempt, set_terminal_cookie, use_language)
 from .terminal_views import PAIRING_WINDOW_SECONDS, TEST_LANGUAGES, pairing_throttled
 
 
@@ -146,6 +146,10 @@ def result():
     """Score per section and in total, threshold, verdict, protocol, appeal."""
     attempt = result_attempt()
     if attempt is None:
+        moved = moved_away()
+        if moved is not None:
+            flash(_("The proctor moved your test to the terminal at seat %(seat)s: please continue there.",
+                    seat=moved.terminal.seat if moved.terminal else "—"), "warning")
         return redirect(url_for("kiosk.index"))
     protocol = protocols.protocol_for_attempt(attempt)
     appeal = appeals.appeal_for_attempt(attempt)

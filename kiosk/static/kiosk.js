@@ -23,14 +23,18 @@
   document.addEventListener("copy", function (e) { e.preventDefault(); });
   document.addEventListener("dragstart", function (e) { e.preventDefault(); });
 
+  // Reload when the polled field reaches a value: a pairing or locked screen
+  // waits for "enrolled"; the code screen waits for a test the proctor moved here.
   function pollUntil(el) {
     var url = el.getAttribute("data-poll"), until = el.getAttribute("data-until");
+    var field = el.getAttribute("data-field") || "state";
+    var every = parseInt(el.getAttribute("data-every") || "2000", 10);
     setInterval(function () {
       fetch(url, {credentials: "same-origin", cache: "no-store"})
         .then(function (r) { return r.json(); })
-        .then(function (body) { if (body.state === until) { location.reload(); } })
+        .then(function (body) { if (body[field] === until) { location.reload(); } })
         .catch(function () {});
-    }, 2000);
+    }, every);
   }
 
   function jsonFetch(url, body) {
