@@ -13,6 +13,7 @@ from examserver.appeals import protocols as appeal_protocols, replay as replay_s
 from examserver.protocols import issuing as protocols
 from examserver.core.errors import ServiceError
 
+from ..lists import paginate
 from ..security import actor, current_db_user, require_centre, role_required
 from . import bp
 from .player import corrections_from_form, discrepancy_lines, form_id, form_ids, steps_for_player
@@ -64,10 +65,13 @@ def notice(message: str, category: str, anchor: str) -> None:
 @bp.route("/")
 @role_required(*ALL_ROLES)
 def index():
-    items = [(a, appeals.attempt_of(a)) for a in appeals.appeals_for_centre(_centre_filter())]
+    search, state = (request.args.get("q") or "")[:64], request.args.get("state") or ""
+    page = paginate(appeals.appeals_query(_centre_filter(), search, state))
+    items = [(a, appeals.attempt_of(a)) for a in page.items]
     # The review (with the keys) is linked only for those who may open it.
     reviewable = {a.id for a, attempt in items if may_review(a, attempt)}
     return render_template("appeals/index.html", items=items, to_local=clock.to_local, reviewable=reviewable,
+                           page=page, search=search, state=state,
                            can_file=current_db_user().role in FILERS,
                            can_manage=current_db_user().role in (Role.ADMIN, Role.PROCTOR, Role.CHAIR))
 

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from examserver import clock
 from examserver.db import db
-from examserver.models import Appeal, Attempt, AttemptState, Role, User
+from examserver.models import Appeal, AppealState, Attempt, AttemptState, Role, User
 from examserver.core import audit
 from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from examserver.exam.timer import lock as lock_attempt
@@ -131,15 +131,31 @@ def _journal_filing(attempt: Attempt, appeal: Appeal) -> None:
                    {"number": appeal.number, "via": appeal.filed_via}, "")
 
 
-def appeals_for_centre(centre_id: int | None) -> list[Appeal]:
-    """Appeals of one centre (all centres for None), newest first."""
-    from examserver.models import ExamSession
+def appeals_query(centre_id: int | None, search: str = "", state: str = "") -> sa.Select:
+    """Appeals of one centre (all centres for None), newest first; ``search``
+    matches the appeal number, the candidate's name or personal number,
+    ``state`` is filed | decided | signed."""
+    from examserver.models import ExamSession, Participant
 
     query = (sa.select(Appeal).join(Attempt, Attempt.id == Appeal.attempt_id)
-             .join(ExamSession, ExamSession.id == Attempt.session_id).order_by(Appeal.filed_at.desc()))
+             .join(ExamSession, ExamSession.id == Attempt.session_id)
+             .join(Participant, Participant.id == Attempt.participant_id)
+             .order_by(Appeal.filed_at.desc(), Appeal.id.desc()))
     if centre_id is not None:
         query = query.where(ExamSession.centre_id == centre_id)
-    return list(db.session.scalars(query))
+    search = (search or "").strip()[:64]
+    if search:
+        like = f"%{search}%"
+        query = query.where(sa.or_(Appeal.number.ilike(like), Participant.surname.ilike(like),
+                                   Participant.name.ilike(like), Participant.pin.like(like)))
+    if state in {s.value for s in AppealState}:
+        query = query.where(Appeal.state == AppealState(state))
+    return query
+
+
+def appeals_for_centre(centre_id: int | None) -> list[Appeal]:
+    """Appeals of one centre (all centres for None), newest first."""
+    return list(db.session.scalars(appeals_query(centre_id)))
 
 
 def get_appeal(appeal_id: int) -> Appeal:
