@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from examserver import clock
 from examserver.db import db
 from examserver.models import Appeal, AppealState, Attempt, AttemptState, Role, User
-from examserver.core import audit
+from examserver.core import audit, locks
 from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from examserver.exam.timer import lock as lock_attempt
 
@@ -65,6 +65,9 @@ def _check_actor(attempt: Attempt, via: str, actor: audit.Actor) -> None:
 
 
 def _next_number(centre_code: str, year: int) -> str:
+    """The next appeal number of the centre and year; concurrent filings for
+    different tests queue on a named lock instead of colliding on the number."""
+    locks.serialise(f"appeal-number:{centre_code}:{year}")
     prefix = f"AP-{centre_code}-{year}-"
     numbers = db.session.scalars(sa.select(Appeal.number).where(Appeal.number.like(prefix + "%")))
     serial = max((int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()), default=0) + 1

@@ -24,7 +24,6 @@ the next number.
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any, Callable
 
@@ -36,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from examserver import clock
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, Centre, ExamSession, Protocol, ProtocolKind, SessionState
-from examserver.core import audit
+from examserver.core import audit, locks
 from examserver.protocols import signing
 from examserver.core.errors import Conflict
 from examserver.protocols.records import session_record, testing_record
@@ -90,16 +89,10 @@ def issue_protocol(kind: ProtocolKind, centre: Centre, build: Callable[[str, Any
 
 
 def _lock_numbering(centre_id: int, year: int, kind: ProtocolKind) -> None:
-    """On PostgreSQL, serialise number allocation per (centre, year, kind) with a
-    transaction-scoped advisory lock: when a whole hall's deadline falls in the
-    same minute, a hundred finishes race for the next serial, and retrying on
-    unique violations alone can run out of tries. SQLite needs nothing: its
-    writers are already serialised."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    key = int.from_bytes(hashlib.sha256(f"protocol-number:{centre_id}:{year}:{kind.value}".encode()).digest()[:8],
-                         "big", signed=True)
-    db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    """Serialise number allocation per (centre, year, kind): when a whole hall's
+    deadline falls in the same minute, a hundred finishes race for the next
+    serial, and retrying on unique violations alone can run out of tries."""
+    locks.serialise(f"protocol-number:{centre_id}:{year}:{kind.value}")
 
 
 def create_testing_protocol(attempt: Attempt, supersedes: Protocol | None = None,
