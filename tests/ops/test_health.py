@@ -31,9 +31,14 @@ def test_readyz_needs_schema_and_signing_key(app, runner):
 
 def test_readyz_reports_a_schema_behind_the_code(app, runner):
     assert runner.invoke(args=["keys", "generate"]).exit_code == 0
-    with app.app_context():
-        with db.engine_for(app).begin() as conn:
-            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002'"))
-    response = app.test_client().get("/readyz")
-    assert response.status_code == 503
-    assert "database at 0002" in response.get_json()["checks"]["migrations"]
+    engine = db.engine_for(app)
+    with engine.begin() as conn:
+        current = conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002'"))
+    try:
+        response = app.test_client().get("/readyz")
+        assert response.status_code == 503
+        assert "database at 0002" in response.get_json()["checks"]["migrations"]
+    finally:  # the PostgreSQL test database is shared by the session's tests
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = :v"), {"v": current})
