@@ -3,20 +3,16 @@ spreadsheet. Used by the audit log, protocols, sessions, terminals and
 participants pages; the page links come from ``admin/_pager.html``."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 import sqlalchemy as sa
 from flask import Response, request
 
+from examserver.core.csvfile import safe_cell, write_csv  # noqa: F401  (safe_cell: for views)
 from examserver.db import db
 
 PER_PAGE = 50
-# A cell starting with one of these is a formula to Excel/LibreOffice (CSV
-# injection, OWASP): such cells get a leading apostrophe.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -56,18 +52,7 @@ def paginate(query: sa.Select, per_page: int = PER_PAGE, scalars: bool = True) -
     return Page(items, number, per_page, total)
 
 
-def safe_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Response:
     """A UTF-8 CSV download (with BOM, so Excel reads Cyrillic) of ``rows``."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + write_csv(header, rows, delimiter=";"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

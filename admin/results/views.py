@@ -3,19 +3,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, render_template, request
+import sqlalchemy as sa
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 
-from examserver.consolidation.queries import ResultFilter, choices, find, to_csv
-from examserver.models import Role
+from examserver.consolidation.queries import ResultFilter, choices, csv_rows, find
+from examserver.models import ConsolidatedProtocol, Role
 
+from ..lists import csv_response, paginate
 from ..security import role_required
 from . import bp
 
-PAGE_SIZE = 50
+KINDS = {"testing": _l("testing"), "correction": _l("correction"), "session": _l("session"),
+         "appeal": _l("appeal"), "competition": _l("competition")}
+VERDICTS = {"meets": _l("meets"), "does_not_meet": _l("does not meet")}
 CSV_HEADER = (_l("Centre"), _l("Number"), _l("Kind"), _l("Date"), _l("Position group"), _l("Position"),
               _l("Candidate"), _l("Points"), _l("Of"), _l("Verdict"))
-MAX_PAGE = 100_000
 
 
 def _date(name: str) -> date | None:
@@ -30,17 +33,19 @@ def _filter() -> ResultFilter:
     return ResultFilter(text("centre"), text("group"), _date("since"), _date("until"), text("verdict"), text("kind"))
 
 
+def _ordered(flt: ResultFilter) -> sa.Select:
+    c = ConsolidatedProtocol
+    return flt.apply(sa.select(c)).order_by(c.session_date.desc().nulls_last(), c.centre_code, c.number)
+
+
 @bp.route("/")
 @role_required(Role.ADMIN)
 def index():
     """Filtered, paginated list of results received from the centres."""
     flt = _filter()
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    rows, total = find(flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
+    page = paginate(_ordered(flt))
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("results/index.html", rows=rows, total=total, page=page, pages=pages, flt=flt,
-                           options=choices(), args=args)
+    return render_template("results/index.html", page=page, flt=flt, options=choices(), args=args)
 
 
 @bp.route("/export.csv")
@@ -48,5 +53,6 @@ def index():
 def export_csv():
     """The same filtered results as CSV (cells a spreadsheet cannot execute)."""
     rows, _total = find(_filter())
-    return Response("\ufeff" + to_csv(rows, [str(title) for title in CSV_HEADER]), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=results.csv"})
+    in_words = ((centre, number, str(KINDS.get(kind, kind)), *middle, str(VERDICTS.get(verdict, verdict or "")))
+                for centre, number, kind, *middle, verdict in csv_rows(rows))
+    return csv_response("results.csv", [str(title) for title in CSV_HEADER], in_words)

@@ -1,15 +1,14 @@
 """Reading the consolidated results: filters shared by the console and the CLI,
-and a CSV that a spreadsheet cannot turn into formulas."""
+and their CSV (cells made safe by ``core.csvfile``)."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
 import sqlalchemy as sa
 
+from examserver.core.csvfile import write_csv
 from examserver.db import db
 from examserver.models import ConsolidatedProtocol
 
@@ -62,20 +61,13 @@ def choices() -> dict[str, list[str]]:
                               ("kind", c.kind))}
 
 
-def safe_cell(value) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading = + - @ tab or CR is
-    prefixed with an apostrophe (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def to_csv(rows: Iterable[ConsolidatedProtocol], header: Iterable[str] = CSV_COLUMNS) -> str:
-    """The rows as CSV; ``header``: column titles (the CLI keeps the codes, the console translates them)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(list(header))
+def csv_rows(rows: Iterable[ConsolidatedProtocol]) -> Iterable[tuple]:
+    """The values of each row, in the order of ``CSV_COLUMNS``."""
     for r in rows:
-        writer.writerow([safe_cell(v) for v in (r.centre_code, r.number, r.kind, r.session_date, r.position_group,
-                                                  r.position_code, r.candidate, r.total_points, r.max_points,
-                                                  r.verdict)])
-    return out.getvalue()
+        yield (r.centre_code, r.number, r.kind, r.session_date, r.position_group, r.position_code, r.candidate,
+               r.total_points, r.max_points, r.verdict)
+
+
+def to_csv(rows: Iterable[ConsolidatedProtocol]) -> str:
+    """The rows as CSV with the column codes as header (the CLI's machine-readable export)."""
+    return write_csv(CSV_COLUMNS, csv_rows(rows))

@@ -7,58 +7,21 @@ import io
 import json
 import tarfile
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from examserver import create_app
 from examserver.db import db
 from examserver.models import JournalEvent, Protocol
 from kiosk.context import COOKIE
-from tests.conftest import PG_URL
-from tests.kiosk.kiosk_helpers import add_candidate, answer, make_world, start_exam
+from tests.kiosk.kiosk_helpers import answer, start_exam
 
 
 @pytest.fixture
-def exam_world(loaded_bank):
-    """Two candidates: one finished through the kiosk (signed protocol), one mid-exam."""
-    app = loaded_bank
-    with app.app_context():
-        world = make_world()
-        _, first = add_candidate(world.session, "21234567890123")
-        _, second = add_candidate(world.session, "21234567890124", surname="Бакирова")
-        db.session.commit()
-    client = app.test_client()
-    client.set_cookie(COOKIE, world.secret, path="/kiosk")
-    state = start_exam(client, first)
-    for seq, question in enumerate(state["questions"][:5], start=1):
-        assert answer(client, seq, question["slot"], [question["options"][0]["id"]]).status_code == 200
-    assert client.post("/kiosk/api/finish", json={"confirm": True}).status_code == 200
-    return app, world, second
-
-
-@pytest.fixture
-def empty_target(backend, tmp_path, clock):
+def empty_target(other_server):
     """An app on a new, empty database (no schema) and its own instance folder."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'restored' / 'examserver.sqlite'}"
-        name = None
-    else:
-        name = f"examserver_restore_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    app = create_app({"MODE": "testing", "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "restored-instance"),
-                      "CLOCK": clock, "WTF_CSRF_ENABLED": False})
-    yield app
-    db.dispose(app)
-    if name:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    return other_server("restored")
 
 
 def _counts(app) -> dict[str, int]:

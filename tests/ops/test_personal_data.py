@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from examserver.db import db
 from examserver.models import AccessCode, Attempt, AuditEntry, JournalEvent, Participant, Protocol
-from tests.ops.test_backup_restore import exam_world  # noqa: F401  (fixture)
 
 
 def _count(app, model) -> int:
