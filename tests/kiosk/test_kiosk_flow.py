@@ -24,7 +24,7 @@ def test_unknown_browser_gets_pairing_code_and_strict_cookie(loaded_bank):
         terminal = db.session.scalar(sa.select(Terminal))
         assert terminal.state == TerminalState.PENDING
         assert terminal.pairing_code in r.get_data(as_text=True)
-    assert client.get("/kiosk/api/terminal").get_json() == {"state": "pending"}
+    assert client.get("/kiosk/api/terminal").get_json() == {"state": "pending", "attempt": "none"}
     # The same browser keeps its terminal: no second pairing.
     client.get("/kiosk/")
     with loaded_bank.app_context():

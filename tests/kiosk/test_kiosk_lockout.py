@@ -28,7 +28,7 @@ def test_lock_after_failures_in_window_and_proctor_unlock(kclient, kworld, candi
     assert _state(loaded_bank, kworld.terminal) == TerminalState.LOCKED
     page = kclient.get("/kiosk/?lang=en").get_data(as_text=True)
     assert "This terminal is locked" in page
-    assert kclient.get("/kiosk/api/terminal").get_json() == {"state": "locked"}
+    assert kclient.get("/kiosk/api/terminal").get_json() == {"state": "locked", "attempt": "none"}
     # Even the right code is refused while locked.
     kclient.post("/kiosk/code", data={"code": candidate[1]})
     assert "/kiosk/confirm" not in kclient.get("/kiosk/").get_data(as_text=True)
