@@ -2,48 +2,12 @@
 the SQL statements a request sends (an SQLAlchemy event listener)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from sqlalchemy import event
 
-# The kiosk tests' builders (make_world, add_candidate, start_exam) are reused.
-ROOT = Path(__file__).resolve().parents[2]
-for _p in (ROOT / "tests" / "kiosk", ROOT):
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
-
-from kiosk_helpers import add_candidate, make_world  # noqa: E402
-
-from examserver.db import db  # noqa: E402
-from kiosk.context import COOKIE  # noqa: E402
-
-
-@pytest.fixture
-def kworld(loaded_bank):
-    """The kiosk test world (centre, room, open session, enrolled terminal), committed."""
-    with loaded_bank.app_context():
-        world = make_world()
-        db.session.commit()
-        return world
-
-
-@pytest.fixture
-def candidate(loaded_bank, kworld) -> tuple[int, str]:
-    """``(participant id, access code)`` of one admitted candidate."""
-    with loaded_bank.app_context():
-        participant, code = add_candidate(kworld.session, "21234567890123")
-        db.session.commit()
-        return participant.id, code
-
-
-@pytest.fixture
-def kclient(loaded_bank, kworld):
-    """A test client holding the enrolled terminal's cookie."""
-    client = loaded_bank.test_client()
-    client.set_cookie(COOKIE, kworld.secret, path="/kiosk")
-    return client
+# The kiosk tests' world, candidate and terminal client are the same here.
+from examserver.db import db
+from tests.kiosk.conftest import candidate, kclient, kworld  # noqa: F401
 
 
 class StatementLog:
