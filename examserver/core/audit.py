@@ -119,6 +119,13 @@ ACTION_LABELS = {
     "results.bundle_imported": _l("Results of a branch imported"), "results.key_trusted": _l("Branch key trusted"),
     "terminal.pairing_failed": _l("Wrong pairing code"),
     "session.predraw": _l("Test forms drawn ahead"),
+    "blueprint.approve": _l("Test blueprint thresholds approved"),
+    "participant.consent": _l("Consent to the processing of personal data recorded"),
+    "person.exported": _l("A person's data exported on request"),
+    "terminal.cookie_restored": _l("Terminal pairing restored after a browser crash"),
+    "bank.item.created": _l("Question created"), "bank.item.submit": _l("Question sent for review"),
+    "bank.item.return": _l("Question returned to the author"), "bank.item.approve": _l("Question approved"),
+    "bank.item.retire": _l("Question retired"),
 }
 
 OBJECT_LABELS = {
@@ -127,6 +134,8 @@ OBJECT_LABELS = {
     "exam_session": _l("session"), "participant": _l("participant"), "protocol": _l("protocol"),
     "retention": _l("retention"), "room": _l("room"), "signing_key": _l("signing key"), "terminal": _l("terminal"),
     "user_account": _l("account"), "appeal_signature": _l("signature"), "competition": _l("competition"),
+    "bank_item": _l("question"), "exam_blueprint": _l("test blueprint"), "person": _l("person"),
+    "trusted_centre_key": _l("branch key"), "result_bundle": _l("results bundle"),
 }
 
 ACTOR_LABELS = {"user": _l("staff"), "terminal": _l("terminal"), "system": _l("system"), "cli": _l("command line"),
