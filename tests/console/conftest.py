@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 
 from examserver.db import db
-from examserver.models import Centre, Role, Room
+from examserver.models import Centre, Participant, Role, Room
 from examserver.core import accounts
 
 PASSWORD = "correct horse battery"
@@ -121,3 +122,30 @@ def start(participant_id: int, terminal_id: int) -> int:
 
 # Valid PINs: sex digit, birth date DDMMYYYY, 5 digits.
 PIN1, PIN2, PIN3 = "21505198512345", "10102200000017", "22311200155555"
+
+
+# --- participants: the registration form and a session to register into -----
+TODAY = date(2026, 11, 29)
+HEADER = "surname,name,patronymic,pin,id_document,position,language,competition,seat\n"
+
+
+def form_data(pin=PIN1, **extra):
+    """The participant form's fields, valid unless ``extra`` says otherwise."""
+    data = {"surname": "Асанов", "name": "Нурлан", "patronymic": "", "pin": pin, "id_document": "AN1234567",
+            "position": "TEST-POS-1", "language": "ru", "competition": "", "seat": "3"}
+    data.update(extra)
+    return data
+
+
+@pytest.fixture
+def sid(app, world, loaded_bank):
+    """An open session in room A (its id)."""
+    with app.app_context():
+        return make_session(world.room_a)
+
+
+def count(app, session_id):
+    """How many participants the session has."""
+    with app.app_context():
+        return db.session.query(Participant).filter_by(session_id=session_id).count()
+

@@ -16,28 +16,8 @@ from examserver.models import ExamSession, Participant, Position, Room
 from examserver.registration import participants as registration
 from examserver.registration import sessions as session_service
 
-from .conftest import PIN1, PIN2, add_participant, make_session
+from .conftest import HEADER, PIN1, PIN2, TODAY, add_participant, count, form_data
 
-HEADER = "surname,name,patronymic,pin,id_document,position,language,competition,seat\n"
-TODAY = date(2026, 11, 29)
-
-
-def form_data(pin=PIN1, **extra):
-    data = {"surname": "Асанов", "name": "Нурлан", "patronymic": "", "pin": pin, "id_document": "AN1234567",
-            "position": "TEST-POS-1", "language": "ru", "competition": "", "seat": "3"}
-    data.update(extra)
-    return data
-
-
-@pytest.fixture
-def sid(app, world, loaded_bank):
-    with app.app_context():
-        return make_session(world.room_a)
-
-
-def count(app, session_id):
-    with app.app_context():
-        return db.session.query(Participant).filter_by(session_id=session_id).count()
 
 
 def upload(client, sid, data: bytes, lang="en"):

@@ -3,7 +3,6 @@ admission, codes, slips, and who may do it."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pypdf
 import pytest
@@ -15,28 +14,9 @@ from examserver.exam import codes
 from examserver.registration import participants as registration
 from examserver.core.errors import ServiceError
 
-from .conftest import PIN1, PIN2, PIN3, add_participant, enrolled_terminal, make_session, start
+from .conftest import (HEADER, PIN1, PIN2, PIN3, TODAY, add_participant, count, enrolled_terminal, form_data,
+                       make_session, start)
 
-TODAY = date(2026, 11, 29)
-HEADER = "surname,name,patronymic,pin,id_document,position,language,competition,seat\n"
-
-
-def form_data(pin=PIN1, **extra):
-    data = {"surname": "Асанов", "name": "Нурлан", "patronymic": "", "pin": pin, "id_document": "AN1234567",
-            "position": "TEST-POS-1", "language": "ru", "competition": "", "seat": "3"}
-    data.update(extra)
-    return data
-
-
-@pytest.fixture
-def sid(app, world, loaded_bank):
-    with app.app_context():
-        return make_session(world.room_a)
-
-
-def count(app, session_id):
-    with app.app_context():
-        return db.session.query(Participant).filter_by(session_id=session_id).count()
 
 
 @pytest.mark.parametrize("pin", ["2150519851234", "31505198512345", "23102199912345", "21505198512a45", "20000200012345"])
