@@ -20,9 +20,9 @@ from examserver.exam import attempts
 from examserver.exam import journal
 from examserver.exam import saving
 from examserver.core.errors import ServiceError
-from question_bank.scoring import present_item
 
 from . import bp
+from .exam_state import full_state
 from .context import COOKIE, active_attempt, current_terminal, json_error, result_attempt
 
 
@@ -147,19 +147,7 @@ def state():
         return jsonify({"state": "finished"})
     body = _timing(attempt)
     if request.args.get("full") == "1":
-        events = journal.events_for(attempt)
-        items = attempts.items_of(attempt)
-        questions = []
-        for slot in attempts.form_of(attempt).slots:
-            shown = present_item(items[slot.item_ref], attempt.language, slot.option_order)
-            questions.append({"slot": slot.index, "section": slot.section, "type": shown["type"],
-                              "text": shown["text"], "options": shown["options"]})
-        body.update({
-            "attempt": attempt.id, "language": attempt.language, "questions": questions,
-            "answers": {str(k): sorted(v) for k, v in journal.answers_from_journal(events).items()},
-            "flags": sorted(journal.flags_from_journal(events)),
-            "current": journal.last_visited(events) or 1, "last_seq": attempt.last_seq,
-        })
+        body.update(full_state(attempt))
     return jsonify(body)
 
 
