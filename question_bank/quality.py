@@ -1,12 +1,13 @@
 """Content checks of items that need no responses: the key cue (the key is the
-longest option), the score of always choosing the longest option, and
-duplicated questions."""
+longest option), the score of always choosing the longest option, duplicated
+questions, and the expected overlap of two forms of one blueprint."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from .blueprint import Blueprint
 from .drawing import Form
-from .items import Item
+from .items import Item, drawable_items
 from .types import QUESTION_TYPES
 
 CUE_RATIO = 1.5
@@ -54,4 +55,40 @@ def duplicates(items: Iterable[Item]) -> list[tuple[str, str, str]]:
             other = seen.setdefault((lang, _norm(text)), item.id)
             if other != item.id:
                 out.append((other, item.id, lang))
+    return out
+
+
+def expected_overlap(demand: Mapping[str, int], pool: Mapping[str, int]) -> float:
+    """Expected share of questions two independent draws have in common.
+
+    ``demand`` is the number of questions drawn per topic, ``pool`` the number of drawable
+    items per topic. Each of the ``q`` questions of a topic in one form is in the other form
+    with probability ``q / n`` (uniform draw without replacement), so the forms share
+    ``sum(q * q / n)`` questions on average, divided here by the form length ``sum(q)``.
+    A topic with fewer items than its quota counts as fully shared (it cannot be drawn).
+    """
+    total = sum(demand.values())
+    if total <= 0:
+        return 0.0
+    common = sum(q * q / max(pool.get(topic, 0), q) for topic, q in demand.items() if q > 0)
+    return common / total
+
+
+def section_overlaps(blueprint: Blueprint, items: Iterable[Item]) -> dict[str, float]:
+    """:func:`expected_overlap` of every section of ``blueprint`` (by section code) and of the
+    whole form (key ``""``), drawing from the approved latest versions among ``items``.
+
+    Exact for :func:`question_bank.drawing.draw_form` also when a topic feeds several quotas
+    or sections: every drawn item of the topic is equally likely to be any of its items."""
+    pool: dict[str, int] = {}
+    for item in drawable_items(items).values():
+        pool[item.topic] = pool.get(item.topic, 0) + 1
+    out: dict[str, float] = {}
+    for section in blueprint.sections:
+        demand: dict[str, int] = {}
+        for quota in section.quotas:
+            demand[quota.topic] = demand.get(quota.topic, 0) + quota.count
+        out[section.code] = expected_overlap(demand, pool)
+    common = sum(out[s.code] * s.question_count for s in blueprint.sections)
+    out[""] = common / blueprint.question_count if blueprint.question_count else 0.0
     return out

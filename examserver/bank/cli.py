@@ -22,8 +22,11 @@ def bank_group():
 
 @bank_group.command("check")
 @click.argument("path", type=click.Path(exists=True))
+@click.option("--overlap", "overlap_path", type=click.Path(exists=True), metavar="BLUEPRINTS",
+              help="Also print, for each blueprint in this file or folder, the expected share of "
+                   "questions two forms drawn from PATH have in common, per section.")
 @with_appcontext
-def bank_check(path: str):
+def bank_check(path: str, overlap_path: str | None = None):
     """Validate a bank file or folder without importing it; list every problem.
 
     With a database that has a schema this is ``bank import --dry-run``
@@ -55,6 +58,27 @@ def bank_check(path: str):
                + ("" if with_db else " (files only: no database schema to check against)"))
     for code in sorted(by_topic):
         click.echo(f"  {code}: {by_topic[code]}")
+    if overlap_path:
+        _echo_overlap(overlap_path, bank.items)
+
+
+def _echo_overlap(path: str, items) -> None:
+    """Expected overlap of two forms per blueprint and section (question_bank.quality)."""
+    from question_bank.blueprint_files import load_blueprints
+    from question_bank.quality import section_overlaps
+
+    try:
+        blueprints = load_blueprints(path)
+    except BankError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
+        sys.exit(1)
+    click.echo("Expected share of common questions between two forms of one blueprint:")
+    for bp in blueprints:
+        shares = section_overlaps(bp, items)
+        parts = ", ".join(f"{s.code} {shares[s.code]:.1%}" for s in bp.sections)
+        click.echo(f"  {bp.code} v{bp.version}: {shares['']:.1%} ({parts})")
 
 
 def _db_ready() -> bool:
