@@ -24,7 +24,9 @@ class BankItem(Base):
     editing an item means importing a new version."""
 
     __tablename__ = "bank_item"
-    __table_args__ = (sa.UniqueConstraint("item_id", "version"),)
+    __table_args__ = (sa.UniqueConstraint("item_id", "version"),
+                      # bank_review.REVIEW_STATES (migration 0009)
+                      sa.CheckConstraint("status IN ('draft', 'review', 'approved', 'retired')", name="status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[str] = mapped_column(sa.String(64), index=True)
     version: Mapped[int]
