@@ -114,7 +114,7 @@ def main() -> None:
     del bank
     if args.do_import:
         from examserver import create_app
-        from examserver.bank.store import import_bank
+        from examserver.bank.importing import import_bank
         from examserver.core import audit
         from examserver.db import db
         from examserver.migrate import upgrade

@@ -14,6 +14,9 @@ from examserver.db import db
 from examserver.core.commands import progress_printer, transaction
 
 
+MAX_MESSAGES = 50
+
+
 # --- bank -------------------------------------------------------------------
 @click.group("bank")
 def bank_group():
@@ -95,46 +98,54 @@ def _db_ready() -> bool:
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Validate and report, write nothing.")
 @click.option("--approved", is_flag=True, help="Approve every new version; needs --by.")
-@click.option("--drafts", is_flag=True, help="Every new version becomes a draft, whatever its file says.")
-@click.option("--by", metavar="USER", help="The administrator who imports (and, with --approved, approves).")
+@click.option("--drafts", is_flag=True, help="Every new version comes in as a draft (the default; kept for scripts).")
+@click.option("--by", metavar="USER", help="The active administrator who imports (and, with --approved, approves).")
 @with_appcontext
 def bank_import(path: str, dry_run: bool, approved: bool = False, drafts: bool = False, by: str | None = None):
     """Import a bank file or folder, all-or-nothing.
 
-    New versions keep the status their file gives; with ``--drafts`` they all
-    come in as drafts for review in the console. With ``--approved --by USER``
-    (an administrator) every new version is approved and USER is recorded as
-    its approver (the review history says "import --approved").
+    New versions come in as drafts, whatever their file says, to be reviewed
+    in the console (Banks); a version the file marks retired stays retired.
+    With ``--approved --by USER`` (an active administrator) they come in
+    approved and USER is recorded as their approver (the review history says
+    "import --approved"). Stored versions keep the workflow's status: an
+    import may retire one, never approve or reopen one.
     """
     if approved and drafts:
         click.echo("--approved and --drafts exclude each other", err=True)
         sys.exit(2)
-    from examserver.bank.store import import_bank
+    from examserver.bank.importing import import_bank
 
-    actor = _importer(by) if (approved or by) else audit.Actor.cli()
+    actor = _importer(by, approved) if (approved or by) else audit.Actor.cli()
     with transaction():
-        summary = import_bank(path, actor, progress=progress_printer("items"), dry_run=dry_run)
+        summary = import_bank(path, actor, approver=actor if approved else None,
+                              progress=progress_printer("items"), dry_run=dry_run)
         if dry_run:
             db.session.rollback()
-        else:
-            from examserver.bank.workflow import record_import
+    for message in summary.messages[:MAX_MESSAGES]:
+        click.echo(message, err=True)
+    if len(summary.messages) > MAX_MESSAGES:
+        click.echo(f"... and {len(summary.messages) - MAX_MESSAGES} more", err=True)
+    added = ("approved" if approved else "drafts") if summary.items_added else ""
+    click.echo(f"topics added: {summary.topics_added}; items added: {summary.items_added}"
+               f"{f' ({added})' if added else ''}; status changed: {summary.items_status_changed}; "
+               f"unchanged: {summary.items_unchanged}; status kept: {summary.items_status_kept}"
+               f"{' (dry run)' if dry_run else ''}")
 
-            # The review history names who brought each new version (and, with --approved, who approved it).
-            record_import(summary.added, actor, approved, drafts)
-    click.echo(f"topics added: {summary.topics_added}; items added: {summary.items_added}; "
-               f"status changed: {summary.items_status_changed}; "
-               f"unchanged: {summary.items_unchanged}{' (dry run)' if dry_run else ''}")
 
-
-def _importer(username: str | None) -> audit.Actor:
-    """The administrator named by --by, as the actor of the import."""
+def _importer(username: str | None, approved: bool) -> audit.Actor:
+    """The administrator named by --by, as the actor of the import (exits 2 otherwise)."""
     import sqlalchemy as sa
 
     from examserver.models import Role, User
 
-    user = db.session.scalar(sa.select(User).where(User.username == username)) if username else None
-    if user is None or user.role != Role.ADMIN:
-        click.echo("--approved needs --by USER, and USER must be an administrator account", err=True)
+    if not username:
+        click.echo("--approved needs --by USER, the active administrator who approves", err=True)
+        sys.exit(2)
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or user.role != Role.ADMIN or not user.active:
+        click.echo(f"--by {username}: no active administrator account of that name"
+                   + (" (only an administrator may approve an import)" if approved else ""), err=True)
         sys.exit(2)
     return audit.Actor.for_user(user)
 

@@ -3,7 +3,8 @@
 Every import is all-or-nothing: the files are parsed and validated in full by
 ``question_bank``, then checked against what the database already holds
 (immutable item versions, known topics, fillable blueprints); only when no
-problem is left is anything written.
+problem is left is anything written. A bank import, with its status policy,
+is ``bank.importing``.
 """
 from __future__ import annotations
 
@@ -36,12 +37,14 @@ class ImportSummary:
     items_added: int = 0
     items_unchanged: int = 0
     items_status_changed: int = 0
+    items_status_kept: int = 0       # a stored version whose file status the workflow overrides
     blueprints_added: int = 0
     blueprints_unchanged: int = 0
     positions_added: int = 0
     positions_updated: int = 0
     messages: list[str] = field(default_factory=list)
     added: list[tuple[str, int]] = field(default_factory=list)  # (id, version) of the new item versions
+    blueprints: list[ExamBlueprint] = field(default_factory=list)  # the new blueprint rows
 
 
 def known_topics() -> dict[str, BankTopic]:
@@ -147,56 +150,6 @@ def validate_bank(path: str | Path) -> tuple[Bank, dict[tuple[str, int], tuple[i
     return bank, stored
 
 
-def import_bank(path: str | Path, actor: audit.Actor, progress: Progress | None = None, dry_run: bool = False) -> ImportSummary:
-    """Import a bank file or directory, all-or-nothing. Raises BankError listing every problem.
-
-    With ``dry_run`` nothing is written and the summary says what would be.
-    """
-    bank, stored = validate_bank(path)
-    summary = ImportSummary()
-    now = clock.now()
-    stored_topics = {code for code in db.session.scalars(sa.select(Topic.code))}
-    for code in sorted(bank.topics):
-        topic = bank.topics[code]
-        if topic.code not in stored_topics:
-            summary.topics_added += 1
-            if not dry_run:
-                db.session.add(Topic(code=topic.code, section=topic.section, title=dict(topic.title)))
-    if not dry_run:
-        db.session.flush()
-    bank_id = bank.meta.id if bank.meta else ""
-    total = len(bank.items)
-    new_rows: list[dict] = []
-    for index, item in enumerate(bank.items, 1):
-        old = stored.get(item.ref)
-        if old is not None and old[1] != item.status:
-            summary.items_status_changed += 1
-            if not dry_run:
-                db.session.execute(sa.update(BankItem).where(BankItem.id == old[0]).values(
-                    status=item.status, payload=item.to_dict(), digest=item.digest()))
-        elif old is not None:
-            summary.items_unchanged += 1
-        else:
-            summary.items_added += 1
-            summary.added.append(item.ref)
-            if not dry_run:
-                new_rows.append(dict(item_id=item.id, version=item.version, topic_code=item.topic,
-                                     status=item.status, bank_id=bank_id, payload=item.to_dict(),
-                                     digest=item.digest(), imported_at=now))
-        if len(new_rows) >= 500 or (new_rows and index == total):
-            # Plain multi-row INSERTs: a 20 MB bank is tens of thousands of rows.
-            db.session.execute(sa.insert(BankItem), new_rows)
-            new_rows = []
-        if progress and (index % 50 == 0 or index == total):
-            progress(index, total)
-    if not dry_run:
-        db.session.flush()
-        audit.record("bank.import", ("bank", bank_id), actor=actor, path=str(path),
-                     topics_added=summary.topics_added, items_added=summary.items_added,
-                     items_unchanged=summary.items_unchanged, items_status_changed=summary.items_status_changed)
-    return summary
-
-
 Located = tuple  # (value, file, line) as question_bank.blueprint_files returns them
 
 
@@ -247,8 +200,10 @@ def import_blueprints(path: str | Path, actor: audit.Actor, extra_items: list[It
         if (bp.code, bp.version) in stored:
             summary.blueprints_unchanged += 1
             continue
-        db.session.add(ExamBlueprint(code=bp.code, version=bp.version, group_code=bp.group,
-                                     payload=bp.to_dict(), digest=bp.digest(), imported_at=now))
+        row = ExamBlueprint(code=bp.code, version=bp.version, group_code=bp.group,
+                            payload=bp.to_dict(), digest=bp.digest(), imported_at=now)
+        db.session.add(row)
+        summary.blueprints.append(row)
         summary.blueprints_added += 1
     existing_positions = {p.code: p for p in db.session.scalars(sa.select(Position))}
     for position in positions:

@@ -97,50 +97,128 @@ def test_refusals(admins):
 
 
 def test_import_records_importer_and_approval(admins):
-    author, _reviewer = admins
-    row = workflow.new_version(None, NEW, author)
-    # the fixture's CLI import named its importer
-    assert workflow.author_of(workflow.get_version("GEN_A-001", 1)).actor_name == "cli"
-    workflow.record_import([(row.item_id, row.version)], author, approved=True)
-    assert row.status == "approved" and workflow.history(row.item_id)[-1].comment == "import --approved"
+    """The fixture's test data came in approved by a named system actor, the importer recorded as author."""
+    row = workflow.get_version("GEN_A-001", 1)
+    assert workflow.author_of(row).actor_name == "cli"
+    assert [(s.action, s.actor_kind, s.actor_name, s.comment) for s in workflow.history("GEN_A-001")] == [
+        ("imported", "cli", "cli", ""), ("approve", "system", "test data", "test data")]
+
+
+def _bank_file(test_bank_path, tmp_path, name: str, **changes):
+    import yaml
+
+    data = yaml.safe_load((test_bank_path / "test-bank.yaml").read_text(encoding="utf-8"))
+    data["items"] = [dict(data["items"][0], **changes)]
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def test_bank_import_approved_by_an_administrator(app, test_bank_path, tmp_path):
-    """``bank import --approved --by ADMIN`` approves the new versions and records the importer as approver."""
-    import yaml
-
+    """``bank import --approved --by ADMIN`` approves the new versions and records ADMIN as approver."""
     runner = app.test_cli_runner()
     with app.app_context():
         accounts.create_user("chief", "correct horse battery", Role.ADMIN, "Chief", None)
+        accounts.create_user("gone", "correct horse battery", Role.ADMIN, "Gone", None).active = False
+        from tests.factories import make_centre
+
+        accounts.create_user("clerk", "correct horse battery", Role.PROCTOR, "Clerk", make_centre())
         db.session.commit()
-    data = yaml.safe_load((test_bank_path / "test-bank.yaml").read_text(encoding="utf-8"))
-    draft = dict(data["items"][0], id="GEN_A-500", status="draft")
-    data["items"] = [draft]
-    path = tmp_path / "drafts.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path = _bank_file(test_bank_path, tmp_path, "drafts.yaml", id="GEN_A-500", status="draft")
     result = runner.invoke(args=["bank", "import", str(path), "--approved"])
-    assert result.exit_code == 2 and "--by" in result.output
+    assert result.exit_code == 2 and "--approved needs --by USER" in result.output
+    for who in ("nobody", "gone", "clerk"):
+        result = runner.invoke(args=["bank", "import", str(path), "--approved", "--by", who])
+        assert result.exit_code == 2 and f"--by {who}: no active administrator" in result.output, who
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BankItem)) == 0
     result = runner.invoke(args=["bank", "import", str(path), "--approved", "--by", "chief"])
     assert result.exit_code == 0, result.output
+    assert "items added: 1 (approved)" in result.output
     with app.app_context():
         row = workflow.get_version("GEN_A-500")
         assert row.status == "approved" and row.payload["status"] == "approved"
-        assert [(s.action, s.actor_name, s.comment) for s in workflow.history("GEN_A-500")] == [
-            ("imported", "chief", ""), ("approve", "chief", "import --approved")]
-    # a plain import records the importer as author and keeps the file's status
-    result = runner.invoke(args=["bank", "import", str(test_bank_path)])
-    with app.app_context():
-        assert workflow.author_of(workflow.get_version("GEN_A-001")).actor_name == "cli"
+        assert [(s.action, s.from_status, s.to_status, s.actor_name, s.comment)
+                for s in workflow.history("GEN_A-500")] == [
+            ("imported", "", "draft", "chief", ""), ("approve", "draft", "approved", "chief", "import --approved")]
+        assert "GEN_A-500" in drawable()
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "bank.import"))
+        assert entry.details["items_approved"] == 1 and entry.details["approver"] == "chief"
 
 
-def test_bank_import_as_drafts(app, test_bank_path):
-    """``bank import --drafts`` brings every new version in as a draft: nothing of it is drawn until reviewed."""
+def test_a_plain_import_brings_drafts(app, test_bank_path):
+    """A plain ``bank import`` (and ``--drafts``, its explicit spelling) brings every new version in as
+    a draft, whatever its file says: nothing of it is drawn until reviewed in the console."""
     runner = app.test_cli_runner()
     assert runner.invoke(args=["bank", "import", str(test_bank_path), "--drafts", "--approved"]).exit_code == 2
-    result = runner.invoke(args=["bank", "import", str(test_bank_path), "--drafts"])
+    result = runner.invoke(args=["bank", "import", str(test_bank_path)])
     assert result.exit_code == 0, result.output
+    assert "items added: 19 (drafts)" in result.output
     with app.app_context():
         assert store.latest_items(["GEN_A", "GEN_B", "SUBJ"]) == []
         row = workflow.get_version("GEN_A-001")
         assert (row.status, row.payload["status"]) == ("draft", "draft")
-        assert workflow.history("GEN_A-001")[0].to_status == "draft"
+        assert [(s.action, s.to_status, s.actor_name) for s in workflow.history("GEN_A-001")] == [
+            ("imported", "draft", "cli")]
+    again = runner.invoke(args=["bank", "import", str(test_bank_path), "--drafts"])
+    assert "items added: 0; status changed: 0; unchanged: 19; status kept: 0" in again.output
+
+
+def test_an_import_retires_but_never_approves_a_stored_version(admins, app, test_bank_path, tmp_path):
+    """Stored versions belong to the workflow: a file may retire one, not approve or reopen one."""
+    author, reviewer = admins
+    runner = app.test_cli_runner()
+    draft = workflow.new_version(None, NEW, author)          # GEN_A-900 v1, a draft under review
+    workflow.transition(draft, "submit", author)
+    db.session.commit()
+    payload = dict(draft.payload, status="approved")
+    import yaml
+
+    path = tmp_path / "approve.yaml"
+    path.write_text(yaml.safe_dump({"items": [dict(payload, text=dict(payload["text"]),
+                                                   options=[{"id": o["id"], **o["text"]} for o in payload["options"]],
+                                                   key=list(payload["key"]))]}, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(path)])           # a plain import would make it a draft
+    assert result.exit_code == 0 and "unchanged: 1; status kept: 0" in result.output, result.output
+    result = runner.invoke(args=["bank", "import", str(path), "--approved", "--by", "reviewer"])
+    assert result.exit_code == 0, result.output
+    assert "status kept: 1" in result.output
+    assert "GEN_A-900 v1: the file says approved, the bank keeps review (the review workflow decides)" in result.output
+    db.session.expire_all()
+    assert workflow.get_version("GEN_A-900").status == "review"
+    retire = _bank_file(test_bank_path, tmp_path, "retire.yaml", status="retired")
+    result = runner.invoke(args=["bank", "import", str(retire)])
+    assert "status changed: 1" in result.output
+    db.session.expire_all()
+    assert workflow.get_version("GEN_A-001").status == "retired" and "GEN_A-001" not in drawable()
+    last = workflow.history("GEN_A-001")[-1]
+    assert (last.action, last.from_status, last.to_status, last.actor_name, last.comment) == (
+        "retire", "approved", "retired", "cli", "import")
+
+
+def test_a_new_version_the_file_retires_stays_retired(app, test_bank_path, tmp_path):
+    path = _bank_file(test_bank_path, tmp_path, "retired.yaml", id="GEN_A-501", status="retired")
+    with app.app_context():
+        accounts.create_user("chief", "correct horse battery", Role.ADMIN, "Chief", None)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["bank", "import", str(path), "--approved", "--by", "chief"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert workflow.get_version("GEN_A-501").status == "retired"
+        assert [s.action for s in workflow.history("GEN_A-501")] == ["imported"]
+
+
+def test_demo_items_are_approved_by_the_demo_loader_and_say_so(runner, app):
+    """``examserver demo`` approves its bank as a named system actor; the history says no person reviewed it."""
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        approved = db.session.scalar(sa.select(sa.func.count()).select_from(BankItem)
+                                     .where(BankItem.status == "approved"))
+        assert approved >= 300
+        row = db.session.scalar(sa.select(BankItem).where(BankItem.status == "approved").limit(1))
+        steps = [(s.action, s.actor_kind, s.actor_name, s.comment) for s in workflow.history(row.item_id)
+                 if s.version == row.version]
+        assert steps == [("imported", "cli", "demo", ""),
+                         ("approve", "system", "demo loader",
+                          "demo data: approved by the demo loader, not reviewed by a person")]

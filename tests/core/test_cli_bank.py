@@ -8,6 +8,17 @@ from examserver.db import db
 from examserver.models import AuditEntry, BankItem, ExamBlueprint, Position, Topic
 
 
+def _approved(app) -> list[str]:
+    """Options of an import whose new versions come in approved (a plain import brings drafts)."""
+    from examserver.core.accounts import create_user
+    from examserver.models import Role
+
+    with app.app_context():
+        create_user("chief", "correct horse battery", Role.ADMIN, "Chief", None)
+        db.session.commit()
+    return ["--approved", "--by", "chief"]
+
+
 def _count(app, model):
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(model))
@@ -60,7 +71,7 @@ def test_changed_content_needs_a_new_version(runner, app, test_bank_path, tmp_pa
 
 
 def test_blueprint_that_cannot_be_filled_is_refused(runner, app, test_bank_path, test_blueprints_path, tmp_path):
-    assert runner.invoke(args=["bank", "import", str(test_bank_path)]).exit_code == 0
+    assert runner.invoke(args=["bank", "import", str(test_bank_path), *_approved(app)]).exit_code == 0
     data = yaml.safe_load((test_blueprints_path / "test-blueprints.yaml").read_text(encoding="utf-8"))
     data["blueprints"][0]["sections"][1]["quotas"][0]["count"] = 9
     path = tmp_path / "greedy.yaml"
@@ -116,13 +127,14 @@ def test_draw_pool_is_the_latest_version_of_each_item(runner, app, test_bank_pat
 
     from examserver.bank.store import latest_items
 
-    assert runner.invoke(args=["bank", "import", str(test_bank_path)]).exit_code == 0
+    approved = _approved(app)
+    assert runner.invoke(args=["bank", "import", str(test_bank_path), *approved]).exit_code == 0
     data = yaml.safe_load((test_bank_path / "test-bank.yaml").read_text(encoding="utf-8"))
     retired = dict(data["items"][0], version=2, status="retired")
     edited = dict(data["items"][1], version=2, text={"ky": "Жаңы", "ru": "Новый"})
     path = tmp_path / "v2.yaml"
     path.write_text(yaml.safe_dump({"items": [retired, edited]}, allow_unicode=True), encoding="utf-8")
-    assert runner.invoke(args=["bank", "import", str(path)]).exit_code == 0, "v2 import"
+    assert runner.invoke(args=["bank", "import", str(path), *approved]).exit_code == 0, "v2 import"
     with app.app_context():
         pool = latest_items(["GEN_A"])
     refs = {item.ref for item in pool}
