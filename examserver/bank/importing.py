@@ -3,12 +3,13 @@
 Issue 11: "a bank import may bring items as drafts or, for an administrator
 who says so, approved with the importer recorded as approver".
 
-* **New versions** come in as **drafts** (whatever the file says), to be
-  reviewed in the console; with an ``approver`` (``bank import --approved --by
-  ADMIN``, or the demo loader as a named system actor) they come in
-  **approved**, and the approver is recorded in the review history with the
-  policy's note. A version the file marks *retired* stays retired either way
-  (it is never drawn and needs nobody's approval).
+* **New versions** come in as **drafts**, to be reviewed in the console: a
+  file's *approved* is only a proposal. With an ``approver`` (``bank import
+  --approved --by ADMIN``, or the demo loader as a named system actor) the
+  versions the file marks approved come in **approved**, and the approver is
+  recorded in the review history with the policy's note. A version the file
+  marks *draft* stays a draft and one it marks *retired* stays retired either
+  way (retired is never drawn and needs nobody's approval).
 * **Stored versions** belong to the workflow: an import may retire one (the
   file says *retired*; recorded as a ``retire`` step by the importer) but
   never approves, reopens or returns one. A stored version that has what the
@@ -45,10 +46,11 @@ def _file_status(status: str) -> str:
 
 
 def new_status(file_status: str, approved: bool) -> str:
-    """The status a new version gets: retired stays retired, the rest is draft (or approved)."""
-    if file_status == "retired":
-        return "retired"
-    return "approved" if approved else "draft"
+    """The status a new version gets: the file's *approved* is a proposal that holds only when an
+    administrator approves the import; *draft* and *retired* stay what they are."""
+    if file_status == "approved":
+        return "approved" if approved else "draft"
+    return file_status
 
 
 def _step(actor: audit.Actor, now: datetime, item_id: str, version: int, action: str, before: str, after: str,

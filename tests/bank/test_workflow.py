@@ -124,7 +124,7 @@ def test_bank_import_approved_by_an_administrator(app, test_bank_path, tmp_path)
 
         accounts.create_user("clerk", "correct horse battery", Role.PROCTOR, "Clerk", make_centre())
         db.session.commit()
-    path = _bank_file(test_bank_path, tmp_path, "drafts.yaml", id="GEN_A-500", status="draft")
+    path = _bank_file(test_bank_path, tmp_path, "approve.yaml", id="GEN_A-500", status="approved")
     result = runner.invoke(args=["bank", "import", str(path), "--approved"])
     assert result.exit_code == 2 and "--approved needs --by USER" in result.output
     for who in ("nobody", "gone", "clerk"):
@@ -196,16 +196,18 @@ def test_an_import_retires_but_never_approves_a_stored_version(admins, app, test
         "retire", "approved", "retired", "cli", "import")
 
 
-def test_a_new_version_the_file_retires_stays_retired(app, test_bank_path, tmp_path):
-    path = _bank_file(test_bank_path, tmp_path, "retired.yaml", id="GEN_A-501", status="retired")
+@pytest.mark.parametrize("status", ["draft", "retired"])
+def test_an_approved_import_leaves_a_files_draft_or_retired_version_alone(app, test_bank_path, tmp_path, status):
+    """``--approved`` confirms the file's approvals; it does not approve what the file calls draft or retired."""
+    path = _bank_file(test_bank_path, tmp_path, "other.yaml", id="GEN_A-501", status=status)
     with app.app_context():
         accounts.create_user("chief", "correct horse battery", Role.ADMIN, "Chief", None)
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["bank", "import", str(path), "--approved", "--by", "chief"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert workflow.get_version("GEN_A-501").status == "retired"
-        assert [s.action for s in workflow.history("GEN_A-501")] == ["imported"]
+        assert workflow.get_version("GEN_A-501").status == status
+        assert [(s.action, s.to_status) for s in workflow.history("GEN_A-501")] == [("imported", status)]
 
 
 def test_demo_items_are_approved_by_the_demo_loader_and_say_so(runner, app):
