@@ -3,23 +3,24 @@ the exam shell, the result with protocol and appeal."""
 from __future__ import annotations
 
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from examserver import clock
-from examserver.models import TerminalState
+from examserver.db import db
+from examserver.models import Participant, TerminalState
 from examserver.appeals import filing as appeals
 from examserver.exam import attempts
 from examserver.core import audit
 from examserver.exam import code_login
 from examserver.protocols import issuing as protocols
+from examserver.exam import outline
 from examserver.exam import terminals
-from examserver.bank.store import latest_blueprint
 from examserver.core.errors import ServiceError
 
 from . import bp
-from .context import (active_attempt, current_terminal, end_candidate_session, enrolled_terminal, moved_away,
-                      pending_participant, result_attempt, set_terminal_cookie, use_language)
+from .context import (COOKIE, active_attempt, current_terminal, end_candidate_session, enrolled_terminal,
+                      moved_away, result_attempt, set_terminal_cookie, use_language)
 from .terminal_views import PAIRING_WINDOW_SECONDS, TEST_LANGUAGES, pairing_throttled
 
 
@@ -47,13 +48,18 @@ def index():
     return render_template("kiosk/login.html", terminal=terminal)
 
 
+# The start storm (issue 15, B1): every page from the code to the exam reads in a
+# snapshot (``db.read_only``: on SQLite no wait for the write gate, rendering
+# included); only the code login's audit entry and the start itself write.
+
+
 @bp.route("/code", methods=["POST"])
+@db.read_only
 def code():
     """Check the access code typed by the candidate."""
     try:
         terminal = enrolled_terminal()
         login = code_login.login(terminal, request.form.get("code", "")[:64])
-        participant = login.participant
     except ServiceError as exc:  # failure counts, lock and audit are kept (keep=True refusals)
         flash(exc.message, "error")
         return redirect(url_for("kiosk.index"), 303)
@@ -62,22 +68,35 @@ def code():
     if language in TEST_LANGUAGES:
         session["lang"] = language
     # The code itself is remembered: the start checks that this very code still works (invariant 12).
-    session["kiosk_login"] = {"terminal": terminal.id, "participant": participant.id, "code": login.code_id}
-    if attempts.attempt_of(participant) is not None:
+    session["kiosk_login"] = {"terminal": login.terminal_id, "participant": login.participant_id, "code": login.code_id}
+    if login.started:
         return redirect(url_for("kiosk.exam"), 303)
     return redirect(url_for("kiosk.confirm"), 303)
 
 
+def _pending() -> Participant | None:
+    """The candidate who typed a valid code here and has not started yet (with the
+    terminal and the position: one query)."""
+    data = session.get("kiosk_login") or {}
+    found = code_login.pending(request.cookies.get(COOKIE), data.get("terminal"), data.get("participant"))
+    if found is None:
+        return None
+    g.terminal, participant = found
+    g.actor = audit.Actor.for_terminal(g.terminal)
+    return participant
+
+
 def _languages(participant) -> list[str]:
-    row = latest_blueprint(participant.position.blueprint_code)
-    offered = row.payload.get("languages", []) if row else []
+    latest = outline.latest(participant.position.blueprint_code)
+    offered = latest[1].languages if latest else ()
     return [lang for lang in TEST_LANGUAGES if lang in offered]
 
 
 @bp.route("/confirm", methods=["GET", "POST"])
+@db.read_only
 def confirm():
     """Show the candidate's name and position; choose the test language."""
-    participant = pending_participant()
+    participant = _pending()
     if participant is None:
         return redirect(url_for("kiosk.index"))
     languages = _languages(participant)
@@ -101,14 +120,16 @@ def not_me():
 
 
 @bp.route("/instructions", methods=["GET", "POST"])
+@db.read_only
 def instructions():
     """Rules of the test in the chosen language; the start button starts the clock."""
-    participant = pending_participant()
+    if request.method == "POST":
+        db.begin_write()  # the start: a write transaction from its first query (gates under locks)
+    participant = _pending()
     language = (session.get("kiosk_login") or {}).get("language")
     if participant is None or language is None:
         return redirect(url_for("kiosk.index"))
     use_language(language)
-    row = latest_blueprint(participant.position.blueprint_code)
     if request.method == "POST":
         try:
             started = attempts.start_attempt(participant, enrolled_terminal(), language,
@@ -118,23 +139,27 @@ def instructions():
             return redirect(url_for("kiosk.index"), 303)
         session["kiosk_attempt"] = started.id  # this browser session runs it (see result_attempt)
         return redirect(url_for("kiosk.exam"), 303)
-    payload = row.payload if row else {}
-    questions = sum(q["count"] for s in payload.get("sections", []) for q in s["quotas"])
+    latest = outline.latest(participant.position.blueprint_code)
     return render_template("kiosk/instructions.html", participant=participant,
-                           minutes=payload.get("duration_minutes", 0), questions=questions)
+                           minutes=latest[1].duration_minutes if latest else 0,
+                           questions=latest[1].question_count if latest else 0)
 
 
 @bp.route("/exam")
+@db.read_only
 def exam():
     """The exam shell; kiosk.js loads the questions and state from the API."""
-    attempt = active_attempt(lock=True)  # it may finish the attempt: a journal writer holds the lock
+    attempt = active_attempt()
+    if attempt is not None and attempts.deadline_passed(attempt, clock.now()):
+        db.begin_write()  # finishing it writes: a journal writer holds the lock
+        attempt = active_attempt(lock=True)
+        if attempt is not None and attempts.finish_if_expired(attempt):
+            session["kiosk_result"] = attempt.id
+            return redirect(url_for("kiosk.result"))
     if attempt is None:
         if result_attempt() is not None:
             return redirect(url_for("kiosk.result"))
         return redirect(url_for("kiosk.index"))
-    if attempts.finish_if_expired(attempt):
-        session["kiosk_result"] = attempt.id
-        return redirect(url_for("kiosk.result"))
     session.pop("kiosk_login", None)
     # This browser session runs this attempt: it may show its result later (and only it may).
     session["kiosk_attempt"] = attempt.id

@@ -1,4 +1,4 @@
-"""Attempts: start (form drawn and frozen), journaled answer events, finish and scoring.
+"""Attempts: journaled answer events, finish and scoring (the start is ``exam/starting``).
 
 Server time rules (invariant 1): an event is accepted while
 ``now <= deadline_at + ANSWER_GRACE_SECONDS``; after that it is refused and
@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 
 from question_bank.blueprint import Blueprint
@@ -25,11 +24,10 @@ from examserver import clock
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, BankItem, FinishReason, Participant, Terminal
 from examserver.core import audit
-from examserver.exam import gates
 from examserver.exam import journal
-from examserver.exam import predraw
-from examserver.bank.store import items_for_refs, latest_blueprint
-from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from examserver.exam.starting import check_may_start, start_attempt  # noqa: F401  (the start: exam/starting)
+from examserver.bank.store import items_for_refs
+from examserver.core.errors import Conflict, ServiceError
 
 CLIENT_KINDS = ("answer", "flag", "visit")
 # Kinds the server writes itself; a client seq that collides with one of them
@@ -37,58 +35,6 @@ CLIENT_KINDS = ("answer", "flag", "visit")
 SERVER_KINDS = ("start", "finish", "pause", "resume", "extend", "move", "appeal")
 INPUT_RE = re.compile(r"^(click|key:[^\s]{1,12})$")
 MAX_CLIENT_TIME = 40
-
-
-def check_may_start(participant: Participant) -> None:
-    """A new attempt needs an admitted participant, not marked absent, inside
-    the session's start window (late arrivals go through the proctor)."""
-    session = participant.session
-    if participant.no_show:
-        raise Forbidden(_("You are marked absent. Please call the proctor."), "no_show")
-    window_end = session.starts_at + timedelta(minutes=session.start_window_minutes)
-    if clock.now() > window_end:
-        raise Forbidden(_("The start window of this session closed at %(time)s. Please call the proctor.",
-                          time=clock.to_local(window_end).strftime("%H:%M")), "start_window_closed")
-
-
-def start_attempt(participant: Participant, terminal: Terminal, language: str,
-                  code_id: int | None = None) -> Attempt:
-    """Draw a form for ``participant`` and start the clock on ``terminal``.
-
-    Every gate of issuing and using the code is checked again under row locks
-    (``gates.check_start``, invariant 12); ``code_id`` is the code typed at
-    login (the kiosk passes it). The form comes from the latest version of the
-    blueprint of the participant's position, with a fresh random 63-bit seed;
-    it is frozen in the attempt (invariant 4). Journal event 0 is 'start'.
-    """
-    gates.check_start(participant, terminal, code_id)
-    check_may_start(participant)
-    row = latest_blueprint(participant.position.blueprint_code)
-    if row is None:
-        raise NotFound(_("No exam blueprint is set up for this position."), "no_blueprint")
-    blueprint = Blueprint.from_dict(row.payload)
-    if language not in blueprint.languages:
-        raise ServiceError(_("This test is not offered in the chosen language."), "bad_language")
-    # A form drawn ahead (exam/predraw) makes the start a state change; else draw now.
-    seed, form = predraw.take(participant, row) or predraw.draw_for(participant, blueprint)
-    now = clock.now()
-    duration = blueprint.duration_minutes * 60
-    attempt = Attempt(
-        participant_id=participant.id, session_id=participant.session_id, terminal_id=terminal.id,
-        blueprint_id=row.id, language=language, seed=seed, form=form.to_dict(), form_digest=form.digest(),
-        state=AttemptState.IN_PROGRESS, started_at=now, duration_seconds=duration,
-        deadline_at=now + timedelta(seconds=duration), last_seq=0, journal_head="",
-        answered_count=0, question_count=len(form.slots), last_contact_at=now,
-    )
-    try:
-        with db.session.begin_nested():  # the unique participant is the last arbiter of a race
-            db.session.add(attempt)
-    except IntegrityError as exc:
-        raise Conflict(_("A test has already been started with this code."), "already_started") from exc
-    journal.append(attempt, 0, "start", {"form_digest": attempt.form_digest, "language": language})
-    audit.record("attempt.start", attempt, actor=audit.Actor.for_terminal(terminal),
-                 centre_id=participant.session.centre_id, participant=participant.id, language=language)
-    return attempt
 
 
 def grace() -> timedelta:

@@ -18,10 +18,12 @@ way to another terminal, in any room of the centre, is a proctor's move
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from flask_babel import gettext as _
 
 from examserver.db import db
-from examserver.models import AccessCode, Admission, Attempt, AttemptState, Participant, SessionState, Terminal, TerminalState
+from examserver.models import (AccessCode, Admission, Attempt, AttemptState, ExamSession, Participant, Position,
+                               SessionState, Terminal, TerminalState)
 from examserver.core.errors import Conflict, Forbidden
 from examserver.exam import retake
 
@@ -53,8 +55,9 @@ def check_terminal(participant: Participant, terminal: Terminal, keep: bool = Fa
                         "wrong_room", keep=keep)
 
 
-def check_participant(participant: Participant) -> None:
-    """Admitted, not marked absent, the position's test offered by the session, no retake period running."""
+def check_participant(participant: Participant, retake_possible: bool = True) -> None:
+    """Admitted, not marked absent, the position's test offered by the session, no retake period running
+    (``retake_possible=False``: the caller's query found no failure of the person that could bar them)."""
     if participant.admission != Admission.ADMITTED:
         raise Forbidden(_("You are not admitted to this test. Please call the proctor."), "not_admitted")
     if participant.no_show:
@@ -63,39 +66,69 @@ def check_participant(participant: Participant) -> None:
     if offered and participant.position.blueprint_code not in offered:
         raise Forbidden(_("This session does not offer the test of your position. Please call the proctor."),
                         "not_offered")
-    retake.check(participant, to_candidate=True)
+    if retake_possible:
+        retake.check(participant, to_candidate=True)
 
 
 def check_code_live(participant: Participant, code_id: int | None) -> None:
     """The code the candidate typed (remembered at login) still works: not re-issued, not withdrawn."""
-    code = db.session.get(AccessCode, code_id) if isinstance(code_id, int) else None
-    if (code is None or code.participant_id != participant.id or code.session_id != participant.session_id
-            or code.revoked_at is not None):
-        raise Forbidden(_("This code no longer works (a new code was issued or it was withdrawn). "
-                          "Please call the proctor."), "code_revoked")
+    live = db.session.scalar(_live_code(participant, code_id)) if isinstance(code_id, int) else None
+    if live is None:
+        _code_revoked()
 
 
-def check_terminal_free(terminal: Terminal, participant: Participant) -> None:
-    """No other candidate's unfinished attempt runs on ``terminal`` (one terminal, one attempt)."""
-    other = db.session.scalar(
-        sa.select(Attempt.participant_id).where(Attempt.terminal_id == terminal.id,
-                                                Attempt.state != AttemptState.FINISHED).limit(1))
+def _live_code(participant: Participant, code_id: int) -> sa.Select:
+    return sa.select(AccessCode.id).where(AccessCode.id == code_id, AccessCode.participant_id == participant.id,
+                                          AccessCode.session_id == participant.session_id,
+                                          AccessCode.revoked_at.is_(None))
+
+
+def _code_revoked() -> None:
+    raise Forbidden(_("This code no longer works (a new code was issued or it was withdrawn). "
+                      "Please call the proctor."), "code_revoked")
+
+
+def _busy(terminal: Terminal) -> sa.Select:
+    return sa.select(Attempt.participant_id).where(Attempt.terminal_id == terminal.id,
+                                                   Attempt.state != AttemptState.FINISHED).limit(1)
+
+
+def check_terminal_free(terminal: Terminal, participant: Participant, other: int | None | bool = False) -> None:
+    """No other candidate's unfinished attempt runs on ``terminal`` (one terminal, one attempt);
+    ``other``: the participant of that attempt as the caller already read it."""
+    if other is False:
+        other = db.session.scalar(_busy(terminal))
     if other is not None and other != participant.id:
         raise Conflict(_("Another candidate's test runs on this terminal. Please call the proctor."),
                        "terminal_busy")
 
 
+def login_facts(participant: Participant, terminal: Terminal) -> sa.Row:
+    """What a first code login checks besides the participant's own row, in one query:
+    ``busy`` (the participant of an unfinished attempt on ``terminal``) and
+    ``may_bar`` (a failure of the person that could start a retake period)."""
+    return db.session.execute(sa.select(_busy(terminal).scalar_subquery().label("busy"),
+                                        retake.may_bar(participant).label("may_bar"))).one()
+
+
 def lock_for_start(participant: Participant, terminal: Terminal) -> None:
     """Row locks that make a start safe against what may race it (PostgreSQL; SQLite
     serialises writers with ``BEGIN IMMEDIATE``): the terminal (two starts on one
-    terminal), the session shared (a close waits for the start, or the start sees
-    the close), the participant (the same code started on two terminals; "not
-    admitted" or "absent" set meanwhile). Each is re-read, so the checks that
-    follow see committed state."""
-    db.session.flush()  # refresh() drops unflushed changes
-    db.session.refresh(terminal, with_for_update=True)
-    db.session.refresh(participant.session, with_for_update={"read": True})
-    db.session.refresh(participant, with_for_update=True)
+    terminal) and the participant (the same code started on two terminals; "not
+    admitted" or "absent" set meanwhile) in one statement, then the session
+    shared (a close waits for the start, or the start sees the close). Each is
+    re-read, so the checks that follow see committed state."""
+    db.session.flush()  # re-reading drops unflushed changes
+    row = db.session.execute(
+        sa.select(Terminal, Participant, Position).select_from(Terminal)
+        .join(Participant, Participant.id == participant.id).join(Position, Position.id == Participant.position_id)
+        .where(Terminal.id == terminal.id).with_for_update(of=(Terminal, Participant))
+        .execution_options(populate_existing=True)).one()
+    set_committed_value(participant, "position", row[2])
+    session = db.session.execute(
+        sa.select(ExamSession).where(ExamSession.id == participant.session_id).with_for_update(read=True)
+        .execution_options(populate_existing=True)).scalar_one()
+    set_committed_value(participant, "session", session)  # held: the session keeps objects weakly
 
 
 def check_start(participant: Participant, terminal: Terminal, code_id: int | None) -> None:
@@ -103,14 +136,23 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
 
     ``code_id`` is the code the candidate logged in with; the kiosk always
     passes it (a missing one fails). ``None`` is for callers that start
-    without a code (test and benchmark builders, the service API).
+    without a code (test and benchmark builders, the service API). What the
+    gates read besides the locked rows (an attempt already started, the
+    terminal busy, the code still live, a failure that could bar) is one
+    query after the locks.
     """
     lock_for_start(participant, terminal)
-    if db.session.scalar(sa.select(Attempt.id).where(Attempt.participant_id == participant.id)) is not None:
+    facts = db.session.execute(sa.select(
+        sa.select(Attempt.id).where(Attempt.participant_id == participant.id).limit(1).scalar_subquery(),
+        _busy(terminal).scalar_subquery(),
+        (_live_code(participant, code_id).scalar_subquery() if isinstance(code_id, int) else sa.null()),
+        retake.may_bar(participant))).one()
+    own, busy, live, may_bar = facts
+    if own is not None:
         raise Conflict(_("A test has already been started with this code."), "already_started")
     check_session_open(participant)
     check_terminal(participant, terminal)
-    check_terminal_free(terminal, participant)
-    check_participant(participant)
-    if code_id is not None:
-        check_code_live(participant, code_id)
+    check_terminal_free(terminal, participant, busy)
+    check_participant(participant, retake_possible=may_bar)
+    if code_id is not None and live is None:
+        _code_revoked()

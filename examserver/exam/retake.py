@@ -52,6 +52,28 @@ def period_end(finished_at: datetime, years: int) -> datetime:
     return datetime.combine(again, time(0, 0), tzinfo=zone).astimezone(timezone.utc)
 
 
+def _failures(pin: str, group_code: str, exclude_participant: int | None, *columns) -> sa.Select:
+    """The failures of ``pin`` that may bar ``group_code`` (before the appeal and date checks)."""
+    query = (
+        sa.select(*columns)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .join(Position, Position.id == Participant.position_id)
+        .where(Participant.pin == pin, Attempt.verdict == "does_not_meet", Attempt.finished_at.is_not(None))
+    )
+    if not current_app.config["RETAKE_EVERY_GROUP"]:
+        query = query.where(Position.group_code == group_code)
+    if exclude_participant is not None:
+        query = query.where(Participant.id != exclude_participant)
+    return query
+
+
+def may_bar(participant: Participant) -> sa.Exists:
+    """An SQL ``EXISTS`` that is false when ``participant``'s person has no failure that
+    could bar them (the usual case): the door then skips :func:`check` in the same
+    query as its other facts. True means only "call :func:`check`"."""
+    return sa.exists(_failures(participant.pin, participant.position.group_code, participant.id, Attempt.id))
+
+
 def allowed_from(pin: str, group_code: str, now: datetime, exclude_participant: int | None = None) -> datetime | None:
     """When ``pin`` may sit ``group_code`` again if a counted failure is still within the period, else None.
 
@@ -60,17 +82,8 @@ def allowed_from(pin: str, group_code: str, now: datetime, exclude_participant: 
     """
     from examserver.models import Appeal, AppealDecision, AppealState
 
-    query = (
-        sa.select(Attempt.finished_at, Appeal.state, Appeal.decision, Appeal.decision_details)
-        .join(Participant, Participant.id == Attempt.participant_id)
-        .join(Position, Position.id == Participant.position_id)
-        .outerjoin(Appeal, Appeal.attempt_id == Attempt.id)
-        .where(Participant.pin == pin, Attempt.verdict == "does_not_meet", Attempt.finished_at.is_not(None))
-    )
-    if not current_app.config["RETAKE_EVERY_GROUP"]:
-        query = query.where(Position.group_code == group_code)
-    if exclude_participant is not None:
-        query = query.where(Participant.id != exclude_participant)
+    query = _failures(pin, group_code, exclude_participant, Attempt.finished_at, Appeal.state, Appeal.decision,
+                      Appeal.decision_details).outerjoin(Appeal, Appeal.attempt_id == Attempt.id)
     counted = [finished for finished, state, decision, details in db.session.execute(query).all()
                if not (state == AppealState.SIGNED and decision == AppealDecision.UPHELD
                        and (details or {}).get("retest"))]
