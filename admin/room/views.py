@@ -5,7 +5,9 @@ JSON calls are POSTs protected by CSRF: admin.js sends the token in the
 """
 from __future__ import annotations
 
-from flask import abort, g, jsonify, render_template, request
+import json
+
+from flask import abort, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from examserver.db import db
@@ -36,11 +38,23 @@ def view(session_id: int):
     return render_template("room/live.html", session=session)
 
 
+MAX_VERSION = 10 ** 15  # epoch milliseconds: about 31,700 years
+
+
 @bp.route("/<int:session_id>/data")
 @db.read_only
 @role_required(*STAFF)
 def data(session_id: int):
-    return jsonify(live.room_snapshot(_session(session_id)))
+    """The room as JSON: every row with its seconds counted; or, with
+    ``?since=VERSION`` (what the page polls), the rows changed since that poll."""
+    session = _session(session_id)
+    since = request.args.get("since")
+    if since is None:
+        return jsonify(live.room_snapshot(session))
+    if not since.isdigit() or int(since) > MAX_VERSION:
+        return jsonify({"error": "bad_request", "message": _("Missing or invalid %(name)s.", name="since")}), 400
+    body = json.dumps(live.room_changes(session, int(since)), ensure_ascii=False, separators=(",", ":"))
+    return current_app.response_class(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
 def _attempt(session, payload) -> Attempt:
@@ -100,7 +114,7 @@ def action(session_id: int):
         if exc.code == "expired":  # the attempt was finished on the way: keep that
             g.commit_on_error = True
         return json_error(exc)
-    return jsonify({"ok": True, "snapshot": live.room_snapshot(session)})
+    return jsonify({"ok": True})  # the page polls for the changes at once
 
 
 @bp.route("/<int:session_id>/terminals")

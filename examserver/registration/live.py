@@ -1,22 +1,28 @@
-"""The live room view of an exam session, computed with a few queries.
+"""The live room view of an exam session: its JSON, whole or as changes.
 
-One query joins participants, their attempt and its terminal; one finds who
-holds a valid code; one lists the room's terminals. No query per candidate,
-so the view stays fast with hundreds of candidates.
+``room_snapshot`` is every row with the seconds counted (``/data``);
+``room_changes`` is what the proctor's page polls every second: only the rows
+that may have changed since its previous poll, the counters, the locked
+terminals (``/data?since=VERSION``). Both run a constant number of
+statements (``live_rows``), whatever the number of candidates.
 """
 from __future__ import annotations
 
 import re
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import current_app
 
 from examserver import clock
 from examserver.db import db
-from examserver.models import AccessCode, Admission, Attempt, AttemptState, ExamSession, Participant, Terminal, TerminalState
+from examserver.models import Admission, Attempt, AttemptState, ExamSession, Participant, Terminal, TerminalState
+from examserver.registration import live_rows
 
+# How long after its time stamp a change may still be committed and be caught
+# by the next poll (a save stamps its time before it waits for the write gate).
+OVERLAP = timedelta(seconds=5)
 
 
 def seat_order(seat: str) -> tuple:
@@ -66,62 +72,75 @@ def live_terminals(session: ExamSession) -> list[dict]:
 
 
 def room_snapshot(session: ExamSession) -> dict:
-    """Everything the live table shows, as JSON-ready data."""
+    """Everything the live table shows, as JSON-ready data: every candidate
+    with the times already counted (the plain JSON of ``/data``)."""
     now = clock.now()
+    now_ms = live_rows.to_ms(now)
     silent_after = current_app.config["SILENT_TERMINAL_SECONDS"]
-    rows = db.session.execute(
-        sa.select(Participant, Attempt, Terminal)
-        .outerjoin(Attempt, Attempt.participant_id == Participant.id)
-        .outerjoin(Terminal, Terminal.id == Attempt.terminal_id)
-        .where(Participant.session_id == session.id)
-        .order_by(Participant.seat, Participant.surname, Participant.name, Participant.id)
-    ).all()
-    with_code = set(db.session.scalars(
-        sa.select(AccessCode.participant_id).where(AccessCode.session_id == session.id, AccessCode.revoked_at.is_(None))
-    ))
-    terminals = list(db.session.scalars(
-        sa.select(Terminal).where(Terminal.room_id == session.room_id, Terminal.state != TerminalState.REVOKED)
-        .order_by(Terminal.seat, Terminal.id)
-    ))
     candidates = []
     counts: dict[str, int] = {}
-    for participant, attempt, terminal in rows:
-        state = candidate_state(participant, attempt, participant.id in with_code)
+    for (pid, name, seat, state, attempt_id, answered, total, deadline_ms, paused_ms, contact_ms, terminal_id,
+         terminal_seat, terminal_state, score, max_points, verdict) in live_rows.rows(session.id):
         counts[state] = counts.get(state, 0) + 1
-        row = {"participant_id": participant.id, "name": participant.full_name, "seat": participant.seat,
-               "state": state, "attempt_id": None, "answered": 0, "total": 0, "seconds_left": None,
-               "last_contact_seconds": None, "silent": False, "terminal_id": None, "terminal_seat": "",
-               "terminal_state": None, "score": None, "max_points": None, "verdict": None}
-        if attempt is not None:
-            last = _aware(attempt.last_contact_at) or _aware(terminal.last_seen_at if terminal else None)
-            deadline = _aware(attempt.deadline_at)
-            ref = _aware(attempt.paused_at) if attempt.state == AttemptState.PAUSED else now
-            since = int((now - last).total_seconds()) if last else None
+        row = {"participant_id": pid, "name": name, "seat": seat, "state": state, "attempt_id": None, "answered": 0,
+               "total": 0, "seconds_left": None, "last_contact_seconds": None, "silent": False, "terminal_id": None,
+               "terminal_seat": "", "terminal_state": None, "score": None, "max_points": None, "verdict": None}
+        if attempt_id is not None:
+            since = (now_ms - contact_ms) // 1000 if contact_ms is not None else None
+            ref = paused_ms if state == AttemptState.PAUSED.value and paused_ms is not None else now_ms
             row.update(
-                attempt_id=attempt.id, answered=attempt.answered_count, total=attempt.question_count,
-                seconds_left=max(0, int((deadline - ref).total_seconds())) if attempt.state != AttemptState.FINISHED else 0,
+                attempt_id=attempt_id, answered=answered, total=total,
+                # a finished test has no time left, its score has its own column
+                seconds_left=None if state == AttemptState.FINISHED.value else max(0, (deadline_ms - ref) // 1000),
                 last_contact_seconds=since,
-                silent=attempt.state == AttemptState.IN_PROGRESS and (since is None or since > silent_after),
-                terminal_id=attempt.terminal_id,
-                terminal_seat=terminal.seat if terminal else "",
-                terminal_state=terminal.state.value if terminal else None,
-                score=attempt.total_points, max_points=attempt.max_points, verdict=attempt.verdict,
+                silent=state == AttemptState.IN_PROGRESS.value and (since is None or since > silent_after),
+                terminal_id=terminal_id, terminal_seat=terminal_seat or "", terminal_state=terminal_state,
+                score=score, max_points=max_points, verdict=verdict,
             )
-            if attempt.state == AttemptState.FINISHED:
-                row["seconds_left"] = None  # a finished test has no time left, its score has its own column
         if row["silent"]:
             counts["silent"] = counts.get("silent", 0) + 1
         candidates.append(row)
     candidates.sort(key=lambda row: seat_order(row["seat"]))
-    terminals.sort(key=lambda t: seat_order(t.seat))
+    terminals = sorted(live_rows.room_terminals(session.room_id), key=lambda t: seat_order(t[1]))
     return {
-        "session": {"id": session.id, "state": session.state.value, "title": session.title},
+        "session": _session_json(session),
         "now": now.isoformat(),
         "now_local": clock.to_local(now).strftime("%H:%M:%S"),
         "silent_after_seconds": silent_after,
         "counts": counts,  # per state, plus "silent": running tests whose terminal went quiet
         "candidates": candidates,
-        "terminals": [{"id": t.id, "seat": t.seat, "state": t.state.value,
-                       "last_seen_seconds": int((now - _aware(t.last_seen_at)).total_seconds()) if t.last_seen_at else None}
-                      for t in terminals],
+        "terminals": [{"id": tid, "seat": seat, "state": state,
+                       "last_seen_seconds": (now_ms - seen_ms) // 1000 if seen_ms is not None else None}
+                      for tid, seat, state, seen_ms in terminals],
     }
+
+
+def room_changes(session: ExamSession, since_ms: int) -> dict:
+    """What the proctor's page needs to patch its table: the rows that may
+    have changed since the ``version`` of its previous poll (every row when
+    ``since_ms`` is 0), as value lists in ``columns`` order, with the times as
+    epoch milliseconds so the page counts seconds itself; the counters by
+    aggregate SQL; the room's locked terminals. The page polls again with
+    ``version``. A change committed up to ``OVERLAP`` after its own time stamp
+    is still caught; the page also asks for every row once a minute."""
+    now = clock.now()
+    now_ms = live_rows.to_ms(now)
+    silent_after = current_app.config["SILENT_TERMINAL_SECONDS"]
+    since = live_rows.from_ms(since_ms) - OVERLAP if since_ms > 0 else None
+    return {
+        "session": _session_json(session),
+        "version": now_ms,
+        "now_ms": now_ms,
+        "now_local": clock.to_local(now).strftime("%H:%M:%S"),
+        "silent_after_seconds": silent_after,
+        "full": since is None,
+        "columns": live_rows.COLUMNS,
+        "rows": live_rows.rows(session.id, since),
+        "counts": live_rows.counts(session.id, now - timedelta(seconds=silent_after + 1)),
+        "terminals": [{"id": tid, "seat": seat, "state": state, "last_seen_ms": seen_ms}
+                      for tid, seat, state, seen_ms in live_rows.room_terminals(session.room_id, locked_only=True)],
+    }
+
+
+def _session_json(session: ExamSession) -> dict:
+    return {"id": session.id, "state": session.state.value, "title": session.title}

@@ -1,0 +1,152 @@
+"""The live room's SQL: narrow rows, what changed since a moment, counters.
+
+The room is polled every second by every proctor watching it, with up to a
+few thousand candidates. So a poll reads only the columns the table shows
+(never an attempt's frozen form), computes each row's state and its times
+(epoch milliseconds) in SQL, and can restrict itself to the rows that
+changed since a moment. Each function here is one statement, whatever the
+number of candidates.
+
+What "changed" means, without a write on the exam's hot path: every change a
+row can show is either stamped on the attempt (a save or a heartbeat moves
+``last_contact_at``) or made by someone and therefore audited (invariant 8:
+start, finish, pause, resume, extend, move, code issue, admission, no-show,
+terminal lock and unlock), or it is the terminal's own lock (``locked_at``).
+A change to the session itself (open, close, a participant list imported)
+makes every row "changed".
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from examserver.db import db
+from examserver.models import (AccessCode, Admission, Attempt, AttemptState, AuditEntry, Participant, Terminal,
+                               TerminalState)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MS = timedelta(milliseconds=1)
+
+# The order of a row's values in the poll's JSON (``columns`` there).
+COLUMNS = ("participant_id", "name", "seat", "state", "attempt_id", "answered", "total", "deadline_ms", "paused_ms",
+           "contact_ms", "terminal_id", "terminal_seat", "terminal_state", "score", "max_points", "verdict")
+
+
+class epoch_ms(FunctionElement):
+    """Milliseconds since 1970 of a UTC timestamp column (stored without zone), in SQL."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+    name = "epoch_ms"
+
+
+@compiles(epoch_ms, "sqlite")
+def _epoch_ms_sqlite(element, compiler, **kw):
+    return "CAST(ROUND((julianday(%s) - 2440587.5) * 86400000.0) AS INTEGER)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(epoch_ms)
+def _epoch_ms_default(element, compiler, **kw):
+    return "CAST(ROUND(EXTRACT(EPOCH FROM %s) * 1000) AS BIGINT)" % compiler.process(element.clauses, **kw)
+
+
+def to_ms(moment: datetime) -> int:
+    """``moment`` in epoch milliseconds, rounded as the SQL above rounds."""
+    return (moment - EPOCH + timedelta(microseconds=500)) // MS
+
+
+def from_ms(ms: int) -> datetime:
+    return EPOCH + ms * MS
+
+
+def _state():
+    """The row's one word (see ``live.candidate_state``), as SQL."""
+    has_code = sa.exists().where(AccessCode.participant_id == Participant.id, AccessCode.revoked_at.is_(None))
+    return sa.case(
+        (Attempt.id.is_not(None), sa.type_coerce(Attempt.state, sa.String)),
+        (Participant.no_show.is_(True), sa.literal("no_show")),
+        (Participant.admission == Admission.NOT_ADMITTED, sa.literal("not_admitted")),
+        (Participant.admission != Admission.ADMITTED, sa.literal("pending")),
+        (has_code, sa.literal("waiting")),
+        else_=sa.literal("no_code"),
+    )
+
+
+def _name():
+    """``Participant.full_name`` in SQL: the non-empty parts joined by one space."""
+    def part(column):
+        return sa.case((column != "", " " + column), else_="")
+    return sa.func.trim(sa.func.coalesce(Participant.surname, "") + part(Participant.name) + part(Participant.patronymic))
+
+
+def _contact():
+    return sa.func.coalesce(Attempt.last_contact_at, Terminal.last_seen_at)
+
+
+def _joined(query, session_id: int):
+    return (query.select_from(Participant)
+            .outerjoin(Attempt, Attempt.participant_id == Participant.id)
+            .outerjoin(Terminal, Terminal.id == Attempt.terminal_id)
+            .where(Participant.session_id == session_id))
+
+
+def _audited_since(since: datetime, object_type: str):
+    """Ids (as text, as the audit stores them) of the objects of ``object_type`` audited since ``since``."""
+    return sa.select(AuditEntry.object_id).where(AuditEntry.at >= since, AuditEntry.object_type == object_type)
+
+
+def changed_since(session_id: int, since: datetime):
+    """The condition "this row may show something new since ``since``"."""
+    as_text = lambda column: sa.cast(column, sa.String(64))  # noqa: E731
+    session_changed = sa.exists(_audited_since(since, "exam_session").where(AuditEntry.object_id == str(session_id)))
+    return sa.or_(
+        Attempt.last_contact_at >= since,
+        as_text(Participant.id).in_(_audited_since(since, "participant")),
+        as_text(Attempt.id).in_(_audited_since(since, "attempt")),
+        as_text(Attempt.terminal_id).in_(_audited_since(since, "terminal")),
+        Terminal.locked_at >= since,
+        session_changed,
+    )
+
+
+def rows(session_id: int, since: datetime | None = None) -> list[tuple]:
+    """The table's rows (values in ``COLUMNS`` order), all of them or those changed since ``since``."""
+    query = _joined(sa.select(
+        Participant.id, _name(), Participant.seat, _state(), Attempt.id, Attempt.answered_count, Attempt.question_count,
+        epoch_ms(Attempt.deadline_at), epoch_ms(Attempt.paused_at), epoch_ms(_contact()), Attempt.terminal_id,
+        Terminal.seat, sa.type_coerce(Terminal.state, sa.String), Attempt.total_points, Attempt.max_points,
+        Attempt.verdict,
+    ), session_id).order_by(Participant.seat, Participant.surname, Participant.name, Participant.id)
+    if since is not None:
+        query = query.where(changed_since(session_id, since))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def counts(session_id: int, silent_before: datetime) -> dict[str, int]:
+    """Candidates per state, plus ``silent``: running tests whose terminal was
+    last heard from at or before ``silent_before``; aggregated in SQL."""
+    contact = _contact()
+    silent = sa.and_(Attempt.state == AttemptState.IN_PROGRESS, sa.or_(contact.is_(None), contact <= silent_before))
+    inner = _joined(sa.select(_state().label("state"), sa.case((silent, 1), else_=0).label("silent")),
+                    session_id).subquery()
+    out: dict[str, int] = {}
+    for state, count, silent_count in db.session.execute(
+            sa.select(inner.c.state, sa.func.count(), sa.func.sum(inner.c.silent)).group_by(inner.c.state)):
+        out[state] = count
+        if silent_count:
+            out["silent"] = out.get("silent", 0) + int(silent_count)
+    return out
+
+
+def room_terminals(room_id: int, locked_only: bool = False) -> list[tuple]:
+    """``(id, seat, state, last_seen_ms)`` of the room's terminals (not revoked), or only the locked ones."""
+    query = sa.select(Terminal.id, Terminal.seat, sa.type_coerce(Terminal.state, sa.String),
+                      epoch_ms(Terminal.last_seen_at)).where(Terminal.room_id == room_id)
+    if locked_only:
+        query = query.where(Terminal.state == TerminalState.LOCKED)
+    else:
+        query = query.where(Terminal.state != TerminalState.REVOKED)
+    return [tuple(row) for row in db.session.execute(query.order_by(Terminal.seat, Terminal.id))]

@@ -1,0 +1,210 @@
+"""The live room's polling protocol (``/data?since=VERSION``): the page gets
+only the rows that may have changed since its previous poll, and a poll's
+cost in SQL statements does not grow with the number of candidates."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from examserver.core.audit import Actor
+from examserver.db import db
+from examserver.exam import attempts, codes, terminals, timer
+from examserver.models import Attempt, ExamSession, FinishReason, Participant, Terminal
+from examserver.registration import live, participants as registration, sessions
+
+from .conftest import add_participant, enrolled_terminal, make_session, start
+
+LATER = int(live.OVERLAP.total_seconds()) + 1  # seconds after which an unchanged row is no longer resent
+
+
+def pin(n: int) -> str:
+    return f"1{(n % 28) + 1:02d}0{(n % 9) + 1}1980{n:05d}"
+
+
+def hall(world, size: int, running: int) -> dict:
+    """An open session with ``size`` admitted candidates, the first ``running`` of them started."""
+    sid = make_session(world.room_a)
+    people, tests = [], []
+    for n in range(size):
+        pid = add_participant(sid, pin(n), "Сынакчы", str(n + 1))
+        people.append(pid)
+        if n < running:
+            tests.append(start(pid, enrolled_terminal(world.room_a, str(n + 1))))
+    return {"sid": sid, "people": people, "attempts": tests}
+
+
+def changes(client, sid, since=0):
+    response = client.get(f"/admin/room/{sid}/data?since={since}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    data = response.get_json()
+    return data, {row[0]: dict(zip(data["columns"], row)) for row in data["rows"]}
+
+
+class Statements:
+    """The SQL statements the app sends while ``on``."""
+
+    def __init__(self):
+        self.on, self.sent = False, []
+
+    def __call__(self, _conn, _cursor, statement, *_args):
+        if self.on and not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            self.sent.append(statement)
+
+
+@pytest.fixture
+def statements(app):
+    log = Statements()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", log)
+    yield log
+    event.remove(engine, "before_cursor_execute", log)
+
+
+def test_a_first_poll_has_every_row_then_only_what_changed(app, client, world, loaded_bank, clock, login):
+    with app.app_context():
+        room = hall(world, 4, 3)
+    login("proctor_a")
+    clock.advance(seconds=LATER)
+    data, rows = changes(client, room["sid"])
+    assert data["full"] and sorted(rows) == sorted(room["people"])
+    assert data["counts"] == {"in_progress": 3, "no_code": 1}
+    first = rows[room["people"][0]]
+    assert first["state"] == "in_progress" and first["total"] == 7 and first["answered"] == 0
+    assert first["deadline_ms"] - data["now_ms"] == 30 * 60 * 1000 - LATER * 1000
+    assert data["now_ms"] - first["contact_ms"] == LATER * 1000
+    assert rows[room["people"][3]]["state"] == "no_code" and rows[room["people"][3]]["attempt_id"] is None
+
+    clock.advance(seconds=LATER)
+    again, rows = changes(client, room["sid"], data["version"])
+    assert not again["full"] and rows == {}  # nothing happened: no row
+    assert again["version"] > data["version"] and again["counts"] == data["counts"]
+
+    # One candidate answers: only that row comes, with the new count.
+    with app.app_context():
+        attempt = db.session.get(Attempt, room["attempts"][1])
+        attempts.record_event(attempt, 1, "visit", {"slot": 1}, "t")
+        db.session.commit()
+    third, rows = changes(client, room["sid"], again["version"])
+    assert list(rows) == [room["people"][1]] and rows[room["people"][1]]["answered"] == 0
+    # Within the overlap the row comes once more (a change may be committed after its time stamp), then no more.
+    clock.advance(seconds=LATER)
+    fourth, rows = changes(client, room["sid"], third["version"])
+    assert list(rows) == [room["people"][1]]
+    clock.advance(seconds=LATER)
+    _fifth, rows = changes(client, room["sid"], fourth["version"])
+    assert rows == {}
+
+
+def test_what_a_person_changes_comes_in_the_next_poll(app, client, world, loaded_bank, clock, login):
+    with app.app_context():
+        room = hall(world, 5, 2)
+    login("proctor_a")
+    clock.advance(seconds=LATER)
+    data, _rows = changes(client, room["sid"])
+    clock.advance(seconds=LATER)
+    with app.app_context():
+        proctor = Actor.cli()
+        timer.pause(db.session.get(Attempt, room["attempts"][0]), "fire alarm", proctor)           # an attempt
+        terminals.lock(db.session.get(Terminal, db.session.get(Attempt, room["attempts"][1]).terminal_id))
+        codes.issue_code(db.session.get(Participant, room["people"][2]), proctor)                  # a code
+        registration.mark_no_show(db.session.get(Participant, room["people"][3]), "did not come", proctor)
+        db.session.commit()
+    after, rows = changes(client, room["sid"], data["version"])
+    assert sorted(rows) == sorted(room["people"][:4])
+    assert rows[room["people"][0]]["state"] == "paused" and rows[room["people"][0]]["paused_ms"] == after["now_ms"]
+    assert rows[room["people"][1]]["terminal_state"] == "locked"
+    assert [t["state"] for t in after["terminals"]] == ["locked"]
+    assert rows[room["people"][2]]["state"] == "waiting"
+    assert rows[room["people"][3]]["state"] == "no_show"
+    assert after["counts"]["paused"] == 1 and after["counts"]["no_show"] == 1
+
+    # A change of the session itself (here: closed) sends every row again.
+    clock.advance(seconds=LATER)
+    with app.app_context():
+        sessions.close_session(db.session.get(ExamSession, room["sid"]), Actor.cli(), "end of the day")
+        db.session.commit()
+    closed, rows = changes(client, room["sid"], after["version"])
+    assert closed["session"]["state"] == "closed" and sorted(rows) == sorted(room["people"])
+
+
+def test_silence_is_counted_from_the_time_of_contact(app, client, world, loaded_bank, clock, login):
+    with app.app_context():
+        room = hall(world, 2, 2)
+    login("proctor_a")
+    clock.advance(seconds=app.config["SILENT_TERMINAL_SECONDS"] + 1)
+    with app.app_context():
+        attempts.record_event(db.session.get(Attempt, room["attempts"][0]), 1, "visit", {"slot": 1}, "t")
+        db.session.commit()
+    data, rows = changes(client, room["sid"])
+    assert data["counts"]["silent"] == 1
+    quiet = rows[room["people"][1]]
+    assert (data["now_ms"] - quiet["contact_ms"]) // 1000 == app.config["SILENT_TERMINAL_SECONDS"] + 1
+    # The plain JSON counts the same.
+    assert client.get(f"/admin/room/{room['sid']}/data").get_json()["counts"] == data["counts"]
+
+
+def test_the_plain_snapshot_and_the_changes_agree(app, client, world, loaded_bank, clock, login):
+    with app.app_context():
+        room = hall(world, 3, 2)
+        attempts.finish_attempt(db.session.get(Attempt, room["attempts"][0]), FinishReason.SUBMITTED)
+        db.session.commit()
+    login("proctor_a")
+    clock.advance(minutes=3)
+    plain = client.get(f"/admin/room/{room['sid']}/data").get_json()
+    data, rows = changes(client, room["sid"])
+    assert [c["participant_id"] for c in plain["candidates"]] == room["people"]
+    for c in plain["candidates"]:
+        row = rows[c["participant_id"]]
+        for key in ("name", "seat", "state", "answered", "total", "terminal_id", "score", "max_points", "verdict"):
+            assert row[key] == c[key] or (key == "total" and row[key] is None and c[key] == 0) or \
+                (key == "answered" and row[key] is None and c[key] == 0), key
+    done = next(c for c in plain["candidates"] if c["state"] == "finished")
+    assert done["seconds_left"] is None and done["score"] is not None and done["verdict"]
+    running = next(c for c in plain["candidates"] if c["state"] == "in_progress")
+    assert running["seconds_left"] == 27 * 60 and running["last_contact_seconds"] == 180
+    assert plain["counts"] == data["counts"]
+
+
+def test_a_poll_sends_as_many_statements_for_30_candidates_as_for_2(app, client, world, loaded_bank, clock, login,
+                                                                   statements):
+    login("proctor_a")
+    counted = {}
+    for size in (2, 30):
+        with app.app_context():
+            room = hall(world, size, size)
+        clock.advance(seconds=LATER)
+        data, rows = changes(client, room["sid"])
+        assert len(rows) == size
+        clock.advance(seconds=LATER)
+        with app.app_context():
+            for attempt_id in room["attempts"][: size // 2]:
+                attempts.record_event(db.session.get(Attempt, attempt_id), 1, "visit", {"slot": 1}, "t")
+            db.session.commit()
+        statements.on = True
+        _data, rows = changes(client, room["sid"], data["version"])
+        statements.on = False
+        assert len(rows) == size // 2
+        counted[size], statements.sent = len(statements.sent), []
+        statements.on = True
+        changes(client, room["sid"], 0)
+        statements.on = False
+        counted[f"full {size}"], statements.sent = len(statements.sent), []
+        clock.advance(seconds=LATER)
+    assert counted[2] == counted[30] and counted["full 2"] == counted["full 30"], counted
+
+
+@pytest.mark.parametrize("since", ["abc", "-1", "1e3", "99999999999999999999", ""])
+def test_a_bad_version_is_refused_with_a_message(app, client, world, loaded_bank, login, since):
+    with app.app_context():
+        sid = make_session(world.room_a)
+    login("proctor_a")
+    response = client.get(f"/admin/room/{sid}/data?since={since}")
+    assert response.status_code == 400 and response.get_json()["message"]
+
+
+def test_another_centre_gets_no_changes(app, client, world, loaded_bank, login):
+    with app.app_context():
+        room = hall(world, 1, 1)
+    login("proctor_b")
+    assert client.get(f"/admin/room/{room['sid']}/data?since=0").status_code == 404
