@@ -8,7 +8,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from examserver.bank import plots
-from examserver.bank.statistics import BlueprintStats, collect
+from examserver.bank.statistics import BlueprintStats
+from examserver.bank.stats_cache import cached
 from examserver.bank.store import latest_blueprint
 
 from examserver.models import Role
@@ -27,16 +28,20 @@ def _filters() -> tuple[str | None, date | None]:
     return code, since
 
 
+def _min_responses() -> int:
+    return min(max(request.args.get("min", 20, type=int) or 20, 1), 100000)
+
+
 def _stats():
+    # Cached until new attempts finish (bank/stats_cache): the page and each of its plots read the same row.
     code, since = _filters()
-    return collect(code, since, min_responses=request.args.get("min", 20, type=int) or 20)
+    return cached(code, since, min_responses=_min_responses())
 
 
 def _one(code: str) -> BlueprintStats:
     # A plot needs one blueprint's attempts only, whatever the page's filter.
     _code, since = _filters()
-    found = [b for b in collect(code, since, min_responses=request.args.get("min", 20, type=int) or 20).blueprints
-             if b.code == code]
+    found = [b for b in cached(code, since, min_responses=_min_responses()).blueprints if b.code == code]
     if not found:
         abort(404)
     return found[0]

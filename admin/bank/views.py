@@ -10,7 +10,7 @@ from question_bank.present import present_item
 
 from examserver import clock
 from examserver.bank import blueprints as bp_service
-from examserver.bank import catalogue, statistics, workflow
+from examserver.bank import catalogue, statistics, stats_cache, workflow
 from examserver.core.errors import NotFound, ServiceError
 from examserver.models import Role
 
@@ -65,7 +65,7 @@ def item(item_id: str):
     usage = statistics.usage(row.item_id)
     # Only the blueprints that used the item: each needs all its attempts (totals), not the whole history.
     stats = [found for code in sorted({c for per in usage.values() for c in per})
-             for found in statistics.collect(code).item(row.item_id)]
+             for found in stats_cache.cached(code).item(row.item_id)]
     return render_template("bank/item.html", row=row, item=Item.from_dict(row.payload), versions=versions,
                            diffs=diffs, history=workflow.history(row.item_id),
                            author=workflow.author_of(row), usage=usage, stats=stats,

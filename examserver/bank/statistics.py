@@ -63,10 +63,10 @@ def _seconds(attempt: Attempt, events: list[JournalEvent]) -> dict[int, int]:
     return time_on_slots(timeline, (end - start).total_seconds() if end else None)
 
 
-def collect(blueprint: str | None = None, since: date | None = None, session_id: int | None = None,
-            progress: Callable[[int, int], None] | None = None, min_responses: int = 20) -> Statistics:
-    """Statistics of the finished attempts, optionally of one blueprint code, since a date, of one session."""
-    query = (sa.select(Attempt.id).join(ExamBlueprint, Attempt.blueprint_id == ExamBlueprint.id)
+def finished(columns: list, blueprint: str | None = None, since: date | None = None,
+             session_id: int | None = None) -> sa.Select:
+    """``SELECT columns`` over the finished attempts a query reads (the statistics cache stamps the same set)."""
+    query = (sa.select(*columns).select_from(Attempt).join(ExamBlueprint, Attempt.blueprint_id == ExamBlueprint.id)
              .where(Attempt.state == AttemptState.FINISHED))
     if blueprint:
         query = query.where(ExamBlueprint.code == blueprint)
@@ -74,7 +74,18 @@ def collect(blueprint: str | None = None, since: date | None = None, session_id:
         query = query.where(Attempt.finished_at >= datetime.combine(since, time.min, tzinfo=timezone.utc))
     if session_id is not None:
         query = query.where(Attempt.session_id == session_id)
-    ids = list(db.session.scalars(query.order_by(Attempt.id)))
+    return query
+
+
+def collect(blueprint: str | None = None, since: date | None = None, session_id: int | None = None,
+            progress: Callable[[int, int], None] | None = None, min_responses: int = 20) -> Statistics:
+    """Statistics of the finished attempts, optionally of one blueprint code, since a date, of one session.
+
+    Computes everything afresh (``examserver stats`` does); the console reads
+    ``bank.stats_cache.cached`` instead, which calls this only when new
+    attempts have finished.
+    """
+    ids = list(db.session.scalars(finished([Attempt.id], blueprint, since, session_id).order_by(Attempt.id)))
     groups: dict[str, list[tuple[Attempt, Result, str]]] = {}
     thresholds: dict[str, tuple[int | None, int | None]] = {}
     for start in range(0, len(ids), CHUNK):
