@@ -16,7 +16,7 @@ def test_demo_loads_banks_accounts_commission_and_an_open_session(runner, app):
     assert len(printed) == 10
     with app.app_context():
         count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
-        assert count(BankItem) >= 300 and count(ExamBlueprint) == 29 and count(Position) == 49
+        assert count(BankItem) >= 300 and count(ExamBlueprint) == 36 and count(Position) == 49
         assert {u.username for u in db.session.scalars(sa.select(User))} == {"admin", "proctor", "chair", "member1", "member2"}
         commission = db.session.scalar(sa.select(Commission))
         assert len(commission.members) == 3
