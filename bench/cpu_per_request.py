@@ -1,6 +1,6 @@
 """CPU seconds per kiosk request, in-process (Flask test client, no HTTP).
 
-    .venv/bin/python -m bench.cpu_per_request [--n 500] [--database URL]
+    .venv/bin/python -m bench.cpu_per_request [--n 500] [--database URL] [--no-fast-path]
 
 Measures ``time.process_time`` over N answer saves, N heartbeat polls and N
 terminal polls through the real app (views, hooks, commit): a figure that
@@ -19,6 +19,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--database", default=None)
+    parser.add_argument("--no-fast-path", action="store_true", help="every request through Flask (kiosk/fastpath.py off)")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="examserver-cpu-")
     os.environ.update(EXAM_MODE="demo", EXAM_INSTANCE_PATH=folder)
@@ -27,6 +28,7 @@ def main() -> None:
 
     secret, code = prepare(folder, 1, args.database)["pairs"][0]
     app = create_app({"MODE": "demo", "INSTANCE_PATH": folder, "WTF_CSRF_ENABLED": False,
+                      "KIOSK_FAST_PATH": not args.no_fast_path,
                       **({"DATABASE_URL": args.database} if args.database else {})})
     client = app.test_client()
     client.set_cookie("exam_terminal", secret, path="/kiosk")

@@ -18,7 +18,7 @@ from examserver.db import db
 from examserver.models import Attempt, AttemptState, FinishReason
 from examserver.exam import attempts
 from examserver.exam import journal
-from examserver.exam import saving
+from examserver.exam import liveness, saving
 from examserver.core.errors import ServiceError
 
 from . import bp
@@ -30,12 +30,17 @@ def _iso(moment) -> str | None:
     return journal.format_time(moment) if moment else None
 
 
-def _timing(attempt: Attempt) -> dict:
-    """What the kiosk needs to show the time: the server's clock and the deadline."""
-    now = clock.now()
+def timing_of(attempt: Attempt, now, config) -> dict:
+    """What the kiosk needs to show the time: the server's clock, the deadline and
+    the state; and how often to ask again (``poll_seconds``)."""
     return {"server_time": _iso(now), "deadline": _iso(attempt.deadline_at),
             "seconds_left": attempts.seconds_left(attempt, now), "state": attempt.state.value,
-            "next_seq": attempt.last_seq + 1, "grace_seconds": current_app.config["ANSWER_GRACE_SECONDS"]}
+            "next_seq": attempt.last_seq + 1, "grace_seconds": config["ANSWER_GRACE_SECONDS"],
+            "poll_seconds": config["KIOSK_POLL_SECONDS"]}
+
+
+def _timing(attempt: Attempt) -> dict:
+    return timing_of(attempt, clock.now(), current_app.config)
 
 
 def _read_json() -> dict:
@@ -70,7 +75,7 @@ def _no_attempt():
 CONTACT_WRITE_SECONDS = 20
 
 
-def _contact_due(moment, now) -> bool:
+def contact_due(moment, now) -> bool:
     return moment is None or (now - moment).total_seconds() >= CONTACT_WRITE_SECONDS
 
 
@@ -78,7 +83,7 @@ def _touch(attempt: Attempt) -> None:
     """A request from the terminal: note the contact (at most every
     CONTACT_WRITE_SECONDS), finish the attempt if its time is up."""
     now = clock.now()
-    if _contact_due(attempt.last_contact_at, now):
+    if contact_due(attempt.last_contact_at, now):
         attempt.last_contact_at = now
     if attempts.finish_if_expired(attempt):
         session["kiosk_result"] = attempt.id
@@ -107,7 +112,7 @@ def terminal_status():
     if terminal is None:
         return jsonify({"state": "unknown"})
     now = clock.now()
-    if _contact_due(terminal.last_seen_at, now):
+    if contact_due(terminal.last_seen_at, now):
         db.begin_write()
         terminal.last_seen_at = now
     # A test the proctor moved to this terminal: the code screen picks it up by itself.
@@ -122,27 +127,28 @@ def state():
     """Everything to draw (or restore) the exam: questions without keys, answers,
     flags, the current question, the last sequence number and the timing.
 
-    Polled every 5 s by the kiosk as its heartbeat, so it is a read: it
-    writes (and locks the attempt) only when the contact is due or the
-    attempt's time is up."""
+    Polled every ``KIOSK_POLL_SECONDS`` by the kiosk as its heartbeat, so it is
+    a read: it writes (and locks the attempt) only when the attempt's time is
+    up; the contact goes to the worker's liveness book (exam/liveness)."""
     if request.args.get("full") != "1":
-        # The heartbeat: one Core query, no ORM objects, nothing written.
+        # The heartbeat: one Core query, no ORM objects, nothing written: the
+        # contact is noted in this worker's book (exam/liveness).
         seen = saving.snapshot(request.cookies.get(COOKIE))
         now = clock.now()
         if seen is not None and not attempts.deadline_passed(seen, now):
-            if _contact_due(seen.last_contact_at, now):
-                db.begin_write()
-                saving.touch(seen.id, now)
+            liveness.book_for(db.engine).note(seen.id, now)
             return jsonify(_timing(seen))
     attempt = active_attempt()
     if attempt is None:
         return _no_attempt()
-    if _contact_due(attempt.last_contact_at, clock.now()) or attempts.deadline_passed(attempt, clock.now()):
+    if attempts.deadline_passed(attempt, clock.now()):
         db.begin_write()
         attempt = active_attempt(lock=True)
         if attempt is None:
             return _no_attempt()
         _touch(attempt)
+    else:
+        liveness.book_for(db.engine).note(attempt.id, clock.now())
     if attempt.state == AttemptState.FINISHED:
         return jsonify({"state": "finished"})
     body = _timing(attempt)

@@ -58,9 +58,6 @@ _MOVE_HEAD = (
             last_contact_at=sa.bindparam("b_now"))
 )
 _INSERT_EVENT = _event.insert()
-_TOUCH = (_attempt.update().where(_attempt.c.id == sa.bindparam("b_id"), _attempt.c.state != AttemptState.FINISHED)
-          .values(last_contact_at=sa.bindparam("b_now")))
-
 
 # Frozen forms by digest: immutable once drawn (invariant 4), so a worker may
 # keep the ones it has read; nothing mutable is kept in memory.
@@ -152,20 +149,19 @@ def prepare(attempt: Attempt | Snapshot, seq: Any, kind: Any, payload: Any, clie
 
 def write(event: Prepared) -> bool:
     """Append ``event`` if the attempt is still as the snapshot saw it; False if it moved."""
-    moved = db.session.execute(_MOVE_HEAD, {
+    return write_on(db.session, event)
+
+
+def write_on(conn: sa.Connection | sa.orm.Session, event: Prepared) -> bool:
+    """:func:`write` on a given connection (a group commit's, see exam/group_commit)."""
+    moved = conn.execute(_MOVE_HEAD, {
         "b_id": event.attempt_id, "b_old_seq": event.seq - 1, "b_old_head": event.prev_hash,
         "b_state": AttemptState.IN_PROGRESS, "b_deadline": event.deadline_at, "b_seq": event.seq,
         "b_head": event.hash, "b_delta": event.delta, "b_now": event.server_time})
     if moved.rowcount != 1:
         return False
-    db.session.execute(_INSERT_EVENT, {
+    conn.execute(_INSERT_EVENT, {
         "attempt_id": event.attempt_id, "seq": event.seq, "kind": event.kind, "payload": event.payload,
         "client_time": event.client_time, "server_time": event.server_time, "prev_hash": event.prev_hash,
         "hash": event.hash})
     return True
-
-
-def touch(attempt_id: int, now: datetime) -> None:
-    """Record the terminal's contact with the running attempt (one UPDATE, no
-    row read, no lock held beyond the statement): the heartbeat's rare write."""
-    db.session.execute(_TOUCH, {"b_id": attempt_id, "b_now": now})

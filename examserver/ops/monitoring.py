@@ -25,7 +25,7 @@ from examserver.core import metrics
 
 bp = Blueprint("monitoring", __name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-SAVE_ENDPOINT = "kiosk.api_events"
+SAVE_ENDPOINT = "kiosk.events"
 
 
 def init_app(app: Flask) -> None:

@@ -108,6 +108,8 @@
     this.queue = [];
     this.sending = false;
     this.offset = 0;
+    this.pollEvery = 15000;  // until the server says otherwise (poll_seconds)
+    this.lastHeard = Date.now();
     this.deadline = null;
     this.state = "in_progress";
     this.cursor = 0;
@@ -154,7 +156,16 @@
       self.bind();
       self.tick();
       setInterval(function () { self.tick(); }, 250);
-      setInterval(function () { self.heartbeat(); }, 5000);
+      self.lastPolled = 0;
+      setInterval(function () {
+        // Every acknowledged save answers with the same state and timing: the
+        // heartbeat goes out only when nothing was heard for a whole interval.
+        var now = Date.now();
+        if (now - Math.max(self.lastHeard, self.lastPolled) >= self.pollEvery) {
+          self.lastPolled = now;
+          self.heartbeat();
+        }
+      }, 1000);
       self.flush();
     }).catch(function () { setTimeout(function () { self.load(); }, 2000); });
   };
@@ -187,6 +198,9 @@
   };
 
   Exam.prototype.sync = function (b) {
+    this.lastHeard = Date.now();
+    // The server says how often an idle kiosk should ask (EXAM_KIOSK_POLL_SECONDS).
+    if (typeof b.poll_seconds === "number" && b.poll_seconds >= 2) { this.pollEvery = b.poll_seconds * 1000; }
     if (b.server_time) { this.offset = Date.parse(b.server_time) - Date.now(); }
     if (b.deadline) { this.deadline = Date.parse(b.deadline); }
     if (b.next_seq && b.next_seq > this.nextSeq && this.queue.length === 0) { this.nextSeq = b.next_seq; }
