@@ -28,6 +28,8 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
+from examserver.core import metrics
+
 Job = Callable[[sa.Connection], Any]
 
 _LEAD = object()
@@ -111,6 +113,7 @@ class GroupCommitter:
             ticket.result = result
         self.batches += 1
         self.jobs += len(batch)
+        metrics.GROUP_COMMIT_JOBS.observe(len(batch))
 
 
 _COMMITTERS: dict[int, GroupCommitter] = {}
