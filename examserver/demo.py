@@ -17,15 +17,13 @@ from examserver.db import db
 from examserver.models import Centre, ExamSession, Position, Role, Room, User
 from examserver.core import audit
 from examserver.core.accounts import create_user
-from examserver.bank.importing import import_bank
+from examserver.bank.importing import LOADER_NOTE, import_bank
 from examserver.bank.store import import_blueprints
 
 SAMPLES = Path(__file__).resolve().parent.parent / "question_bank" / "samples"
 DEMO_BANK = SAMPLES / "demo"
 DEMO_BLUEPRINTS = SAMPLES / "demo-blueprints"
 DEMO_PASSWORD = "demo-pass-2026"
-DEMO_APPROVER = audit.Actor("system", None, "demo loader")
-DEMO_APPROVAL_NOTE = "demo data: approved by the demo loader, not reviewed by a person"
 DEMO_ACCOUNTS = [
     ("admin", Role.ADMIN, "Айгүл Сыдыкова"),
     ("proctor", Role.PROCTOR, "Нурлан Асанов"),
@@ -52,8 +50,8 @@ def load_demo(progress: Callable[[str], Callable[[int, int], None]] | None = Non
     """Load everything the demo needs (idempotent for banks/blueprints) and
     return the text to print: URLs, logins and the access codes."""
     actor = audit.Actor.cli("demo")
-    # Demo items come in approved by a named system actor; the review history says no person reviewed them.
-    import_bank(DEMO_BANK, actor, approver=DEMO_APPROVER, note=DEMO_APPROVAL_NOTE,
+    # Demo items come in approved by the system; the review history says no person reviewed them.
+    import_bank(DEMO_BANK, actor, approver=audit.Actor.system(), note=LOADER_NOTE,
                 progress=progress("demo items") if progress else None)
     import_blueprints(DEMO_BLUEPRINTS, actor)
     centre = db.session.scalar(sa.select(Centre).where(Centre.code == "BISH"))

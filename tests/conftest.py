@@ -158,11 +158,11 @@ def loaded_bank(app, test_bank_path, test_blueprints_path):
     A plain ``bank import`` brings drafts (issue 11); test data, like the demo,
     comes in approved by a named system actor, as ``examserver demo`` does.
     """
-    from examserver.bank.importing import import_bank
+    from examserver.bank.importing import LOADER_NOTE, import_bank
     from examserver.core.audit import Actor
 
     with app.app_context():
-        import_bank(test_bank_path, Actor.cli(), approver=Actor("system", None, "test data"), note="test data")
+        import_bank(test_bank_path, Actor.cli(), approver=Actor.system(), note=LOADER_NOTE)
         db.session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["blueprint", "import", str(test_blueprints_path)])

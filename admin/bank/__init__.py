@@ -9,4 +9,4 @@ bp = Blueprint("bank", __name__, url_prefix="/bank", template_folder="templates"
 MENU = [("admin.bank.index", _l("Banks"), (Role.ADMIN,)),
         ("admin.bank.statistics", _l("Statistics"), (Role.ADMIN,))]
 
-from . import views, stats_views  # noqa: E402,F401
+from . import views, stats_views, editor_views  # noqa: E402,F401

@@ -70,7 +70,7 @@ def item(item_id: str):
                            diffs=diffs, history=workflow.history(row.item_id),
                            author=workflow.author_of(row), usage=usage, stats=stats,
                            statuses=workflow.STATUS_LABELS, actions=workflow.ACTION_LABELS,
-                           flag_labels=FLAG_LABELS, to_local=clock.to_local)
+                           comments=workflow.SYSTEM_COMMENTS, flag_labels=FLAG_LABELS, to_local=clock.to_local)
 
 
 @bp.route("/items/<item_id>/<int:version>/preview/<lang>")
@@ -184,4 +184,4 @@ def blueprint(code: str, version: int):
             flash(_("The blueprint and its thresholds are approved."), "success")
         return redirect(url_for(".blueprint", code=row.code, version=row.version))
     return render_template("bank/blueprint.html", row=row, approval=bp_service.approval(row),
-                           fill=bp_service.feasibility(row), positions=bp_service.positions(row.code))
+                           author=bp_service.author(row), fill=bp_service.feasibility(row), positions=bp_service.positions(row.code))

@@ -1,6 +1,9 @@
 """Blueprints in the console: the approval of a version's thresholds, and the live feasibility check.
 
 Seed 003 §22(б): the authority approves the test form and its thresholds.
+A version made in the console (editor or upload) records its author
+(``blueprint_author``); another administrator approves it (four eyes).
+A version imported on the command line has no recorded author.
 """
 from __future__ import annotations
 
@@ -20,10 +23,10 @@ from question_bank.items import drawable_items
 from examserver import clock
 from examserver.bank.store import ImportSummary, import_blueprints, latest_items
 from examserver.core import audit
-from examserver.core.errors import Conflict, NotFound, ServiceError
+from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from examserver.db import db
 from examserver.models import ExamBlueprint, Position
-from examserver.models.bank_review import BlueprintApproval
+from examserver.models.bank_review import BlueprintApproval, BlueprintAuthor
 
 
 @dataclass
@@ -57,10 +60,29 @@ def approval(row: ExamBlueprint) -> BlueprintApproval | None:
     return db.session.scalar(sa.select(BlueprintApproval).where(BlueprintApproval.blueprint_id == row.id))
 
 
+def author(row: ExamBlueprint) -> BlueprintAuthor | None:
+    """Who made this version in the console, if it was made there."""
+    return db.session.scalar(sa.select(BlueprintAuthor).where(BlueprintAuthor.blueprint_id == row.id))
+
+
+def record_author(row: ExamBlueprint, actor: audit.Actor, comment: str = "") -> BlueprintAuthor:
+    """Record who made a blueprint version in the console (the four-eyes check of its approval reads it)."""
+    entry = BlueprintAuthor(blueprint_id=row.id, author_id=actor.id if actor.kind == "user" else None,
+                            author=actor.name[:120], created_at=clock.now(), comment=comment[:2000])
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
 def approve(row: ExamBlueprint, actor: audit.Actor, comment: str = "") -> BlueprintApproval:
-    """Record the approval of a blueprint version and its thresholds (once per version)."""
+    """Record the approval of a blueprint version and its thresholds (once per version);
+    the administrator who made the version in the console cannot approve it (four eyes)."""
     if approval(row) is not None:
         raise Conflict(_("This blueprint version is already approved."), "already_approved")
+    made = author(row)
+    if made is not None and made.author_id is not None and actor.kind == "user" and actor.id == made.author_id:
+        raise Forbidden(_("The administrator who made this version cannot approve it; another administrator "
+                          "must."), "four_eyes")
     entry = BlueprintApproval(blueprint_id=row.id, approved_by_id=actor.id if actor.kind == "user" else None,
                               approved_by=actor.name[:120], approved_at=clock.now(), comment=comment[:2000])
     db.session.add(entry)
@@ -71,9 +93,13 @@ def approve(row: ExamBlueprint, actor: audit.Actor, comment: str = "") -> Bluepr
 
 
 def feasibility(row: ExamBlueprint) -> list[TopicFill]:
+    """The feasibility of a stored version (see :func:`feasibility_of`)."""
+    return feasibility_of(Blueprint.from_dict(row.payload))
+
+
+def feasibility_of(bp: Blueprint) -> list[TopicFill]:
     """Per topic: the quota against the approved, drawable items, the number of distinct
     question sets that allows, and the expected overlap of two random forms (need² / have)."""
-    bp = Blueprint.from_dict(row.payload)
     demand = bp.demand()
     pool = drawable_items(latest_items(demand))
     have: dict[str, int] = {}
@@ -111,8 +137,12 @@ def import_upload(data: bytes, filename: str, actor: audit.Actor) -> ImportSumma
         path = Path(folder) / name
         path.write_bytes(data)
         try:
-            return import_blueprints(path, actor)
+            summary = import_blueprints(path, actor)
         except BankError as exc:
             problems = [str(p).replace(folder + "/", "") for p in exc.problems]
             raise ServiceError(_("The file was not imported: %(problems)s", problems="; ".join(problems[:20])),
                                "bad_blueprints", status=422, problems=problems) from None
+    db.session.flush()
+    for row in summary.blueprints:   # the uploader made these versions: another administrator approves them
+        record_author(row, actor, f"upload {name}")
+    return summary

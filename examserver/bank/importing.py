@@ -39,6 +39,8 @@ from examserver.models.bank_review import ItemReview
 
 BATCH = 500
 APPROVED_NOTE = "import --approved"
+# The comment of a system approval (demo and test data): no person reviewed these versions.
+LOADER_NOTE = "loaded as demo or test data: approved by the system, not reviewed by a person"
 
 
 def _file_status(status: str) -> str:
@@ -126,7 +128,8 @@ def import_bank(path: str | Path, actor: audit.Actor, *, approver: audit.Actor |
         db.session.flush()
         audit.record("bank.import", ("bank", bank_id), actor=actor, path=str(path),
                      topics_added=summary.topics_added, items_added=summary.items_added,
-                     items_approved=approved_count, approver=approver.name if approver else None,
+                     items_approved=approved_count,
+                     **({"approved_by": approver.name} if approver is not None and approver.kind == "user" else {}),
                      items_unchanged=summary.items_unchanged, items_status_changed=summary.items_status_changed,
                      items_status_kept=summary.items_status_kept)
     return summary

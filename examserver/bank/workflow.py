@@ -27,6 +27,7 @@ from question_bank.formats.native import read_item
 from question_bank.items import Item
 
 from examserver import clock
+from examserver.bank.importing import APPROVED_NOTE, LOADER_NOTE
 from examserver.core import audit
 from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from examserver.db import db
@@ -43,6 +44,10 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 MAX_COMMENT = 2000
 STATUS_LABELS = {"draft": _l("draft"), "review": _l("in review"), "approved": _l("approved"),
                  "retired": _l("retired")}
+# Comments the system writes into the review history (stored in English), shown in words.
+SYSTEM_COMMENTS = {APPROVED_NOTE: _l("approved on import by the administrator who imported (bank import --approved)"),
+                   "import": _l("retired by a bank import (its file says retired)"),
+                   LOADER_NOTE: _l("demo or test data: approved by the system, not reviewed by a person")}
 ACTION_LABELS = {"created": _l("created"), "imported": _l("imported"), "submit": _l("sent for review"),
                  "return": _l("returned to the author"), "approve": _l("approved"), "retire": _l("retired")}
 

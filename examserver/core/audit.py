@@ -126,6 +126,8 @@ ACTION_LABELS = {
     "bank.item.created": _l("Question created"), "bank.item.submit": _l("Question sent for review"),
     "bank.item.return": _l("Question returned to the author"), "bank.item.approve": _l("Question approved"),
     "bank.item.retire": _l("Question retired"),
+    "blueprint.create": _l("Test blueprint version made in the console"),
+    "position.create": _l("Position created"), "position.update": _l("Position changed"),
 }
 
 OBJECT_LABELS = {
@@ -136,6 +138,7 @@ OBJECT_LABELS = {
     "user_account": _l("account"), "appeal_signature": _l("signature"), "competition": _l("competition"),
     "bank_item": _l("question"), "exam_blueprint": _l("test blueprint"), "person": _l("person"),
     "trusted_centre_key": _l("branch key"), "result_bundle": _l("results bundle"),
+    "position": _l("position"),
 }
 
 ACTOR_LABELS = {"user": _l("staff"), "terminal": _l("terminal"), "system": _l("system"), "cli": _l("command line"),
@@ -162,6 +165,9 @@ DETAIL_LABELS = {
     "failure": _l("failure"), "position": _l("position"), "questions": _l("questions"), "result": _l("result"),
     "round": _l("round"), "rule_set": _l("rules"), "session": _l("session"), "status": _l("status"),
     "supersedes": _l("replaces"), "test_date": _l("test date"), "version": _l("version"), "votes": _l("votes"),
+    "items_approved": _l("questions approved"), "items_status_kept": _l("questions whose status was kept"),
+    "approved_by": _l("approved by"), "based_on": _l("based on version"), "department": _l("department"),
+    "group": _l("position group"),
 }
 
 # Coded values worth a word (other values, such as numbers, names and hashes, print as they are).

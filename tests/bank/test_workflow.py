@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from question_bank.items import drawable_items
 
-from examserver.bank import store, workflow
+from examserver.bank import importing, store, workflow
 from examserver.core import accounts
 from examserver.core.audit import Actor
 from examserver.core.errors import Conflict, Forbidden, ServiceError
@@ -101,7 +101,7 @@ def test_import_records_importer_and_approval(admins):
     row = workflow.get_version("GEN_A-001", 1)
     assert workflow.author_of(row).actor_name == "cli"
     assert [(s.action, s.actor_kind, s.actor_name, s.comment) for s in workflow.history("GEN_A-001")] == [
-        ("imported", "cli", "cli", ""), ("approve", "system", "test data", "test data")]
+        ("imported", "cli", "cli", ""), ("approve", "system", "system", importing.LOADER_NOTE)]
 
 
 def _bank_file(test_bank_path, tmp_path, name: str, **changes):
@@ -143,7 +143,7 @@ def test_bank_import_approved_by_an_administrator(app, test_bank_path, tmp_path)
             ("imported", "", "draft", "chief", ""), ("approve", "draft", "approved", "chief", "import --approved")]
         assert "GEN_A-500" in drawable()
         entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "bank.import"))
-        assert entry.details["items_approved"] == 1 and entry.details["approver"] == "chief"
+        assert entry.details["items_approved"] == 1 and entry.details["approved_by"] == "chief"
 
 
 def test_a_plain_import_brings_drafts(app, test_bank_path):
@@ -221,6 +221,4 @@ def test_demo_items_are_approved_by_the_demo_loader_and_say_so(runner, app):
         row = db.session.scalar(sa.select(BankItem).where(BankItem.status == "approved").limit(1))
         steps = [(s.action, s.actor_kind, s.actor_name, s.comment) for s in workflow.history(row.item_id)
                  if s.version == row.version]
-        assert steps == [("imported", "cli", "demo", ""),
-                         ("approve", "system", "demo loader",
-                          "demo data: approved by the demo loader, not reviewed by a person")]
+        assert steps == [("imported", "cli", "demo", ""), ("approve", "system", "system", importing.LOADER_NOTE)]

@@ -60,6 +60,7 @@ EXPECTED = {
     "admin.bank.step": ADMIN, "admin.bank.blueprints": ADMIN, "admin.bank.import_blueprints": ADMIN,
     "admin.bank.blueprint": ADMIN, "admin.bank.statistics": ADMIN, "admin.bank.plot": ADMIN,
     "admin.bank.option_plot": ADMIN, "admin.bank.report": ADMIN,
+    "admin.bank.edit_blueprint": ADMIN, "admin.bank.edit_position": ADMIN,
 }
 # Open to anyone (the login itself, the kiosk, which identifies terminals by
 # their cookie, static files, health and metrics, which check the address).
