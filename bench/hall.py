@@ -113,7 +113,10 @@ def save_round(gens, target, ids, clients, seconds) -> dict:
 
 
 class Proctors:
-    """B4: proctors watching the live room (JSON every ``interval`` s, the page every 10 s)."""
+    """B4: proctors watching the live room as its page does (admin/static/live_room.js):
+    the page, then every row (``/data?since=0``), then every ``interval`` s the
+    rows changed since the previous poll (``?since=VERSION``); the page is
+    loaded again every 10th request. Every request is one sample."""
 
     def __init__(self, port, session_id, count, interval, password):
         self.port, self.session_id, self.count, self.interval, self.password = port, session_id, count, interval, password
@@ -128,16 +131,22 @@ class Proctors:
             if status != 200 or "session" not in b.cookies:
                 self.errors.append(f"login: {status}")
                 return
-            n = 0
+            n, version = 0, 0
             while not self.stop_flag.is_set():
-                path = f"/admin/room/{self.session_id}" if n % 10 == 0 else f"/admin/room/{self.session_id}/data"
+                if n % 10 == 0:
+                    path, version = f"/admin/room/{self.session_id}", 0
+                else:
+                    path = f"/admin/room/{self.session_id}/data?since={version}"
                 t0 = time.perf_counter()
-                status, _ = b.get(path)
+                status, body = b.get(path)
                 self.samples.append(time.perf_counter() - t0)
                 if status != 200:
                     self.errors.append(f"{path}: {status}")
+                elif "/data" in path:
+                    version = json.loads(body)["version"]
                 n += 1
-                self.stop_flag.wait(self.interval)
+                if n % 10 != 1:  # the page asks for every row as soon as it is loaded
+                    self.stop_flag.wait(self.interval)
         except Exception as exc:
             self.errors.append(repr(exc)[:200])
 

@@ -19,9 +19,10 @@ def prepare(folder: str, count: int, database: str | None, predraw: bool = True)
     """Load the demo into a fresh database and add ``count`` candidates, each
     with an access code and an enrolled terminal of the demo room.
 
-    With ``predraw`` the forms are drawn ahead (``examserver predraw``), as a
-    centre does once registration is complete. Returns ``{"pairs": [(terminal
-    secret, code)], "session_id", "password"}``.
+    Issuing a code draws and freezes the candidate's form (``codes.issue_code``),
+    as in a centre; without ``predraw`` those forms are thrown away again, so
+    that the start draws (the old way, to compare). Returns ``{"pairs":
+    [(terminal secret, code)], "session_id", "password"}``.
     """
     import sqlalchemy as sa
 
@@ -60,10 +61,11 @@ def prepare(folder: str, count: int, database: str | None, predraw: bool = True)
             if n % 200 == 199:
                 db.session.commit()
         db.session.commit()
-        if predraw:
-            from examserver.exam.predraw import predraw_session
+        if not predraw:
+            from examserver.models import Participant, PredrawnForm
 
-            predraw_session(session, actor)
+            db.session.execute(sa.delete(PredrawnForm).where(PredrawnForm.participant_id.in_(
+                sa.select(Participant.id).where(Participant.session_id == session.id))))
             db.session.commit()
         session_id = session.id
     db.dispose(app)

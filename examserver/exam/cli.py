@@ -23,7 +23,10 @@ def sweep_command():
 @with_appcontext
 def predraw_command(session_id: int):
     """Draw and freeze the forms of a session's admitted participants ahead of
-    the start, so that a hall starting at once does not draw (issue 15)."""
+    the start, so that a hall starting at once does not draw (issue 15).
+
+    Issuing a code already draws the form; this is for codes issued before
+    that, or after the bank changed (a form still current is kept)."""
     from examserver.core.audit import Actor
     from examserver.exam.predraw import predraw_session
     from examserver.models import ExamSession

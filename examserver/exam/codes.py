@@ -19,7 +19,7 @@ from examserver.db import db
 from examserver.models import AccessCode, Admission, ExamSession, Participant, SessionState
 from examserver.core import audit
 from examserver.core.errors import ServiceError
-from examserver.exam import retake
+from examserver.exam import predraw, retake
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
@@ -52,6 +52,11 @@ def issue_code(participant: Participant, actor: audit.Actor) -> str:
     Returns the plain code: the caller shows or prints it once. The
     participant's row is locked first, as a start does: a start in flight
     either finishes before the old code dies, or waits and sees it revoked.
+
+    The participant's form is drawn and frozen in the same transaction
+    (``predraw.predraw_participant``, a fresh draw at every issue), so the
+    start is a state change, not a draw (issue 15). If the question bank
+    cannot fill the test, no code is issued and the proctor is told why.
     """
     from flask_babel import gettext as _
 
@@ -65,6 +70,13 @@ def issue_code(participant: Participant, actor: audit.Actor) -> str:
         raise ServiceError(_("The session is closed."), "session_closed")
     # A failure in another session after this registration starts a retake period.
     retake.check(participant)
+    try:
+        predraw.predraw_participant(participant, fresh=True)
+    except ServiceError as exc:
+        if exc.code != "draw_failed":
+            raise
+        refused = _("No code was issued.")
+        raise ServiceError(f"{exc.message} {refused}", "draw_failed", status=409) from exc
     now = clock.now()
     db.session.execute(
         sa.update(AccessCode)

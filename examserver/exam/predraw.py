@@ -4,12 +4,19 @@ so that a hall starting at once changes states instead of drawing (issue 15).
 The draw is the start's own (:func:`draw_for`: the latest version of the
 position's blueprint, the latest item versions of its topics, a fresh random
 63-bit seed, a competition's seen items left out), done earlier and stored in
-``predrawn_form``. :func:`take` hands it to the start only if the blueprint
-is still the latest version; otherwise the start draws as before. Either way
-the attempt records the exact item versions, option orders and seed
-(invariant 4); a pre-drawn row is deleted when taken. The proctor or the
-operator pre-draws a session with ``examserver exam predraw --session ID``
-(or ``predraw_session``) once registration is complete.
+``predrawn_form``. Issuing a code draws it (``codes.issue_code`` calls
+:func:`predraw_participant` with ``fresh=True`` in the same transaction, so a
+re-issued code comes with a new form, and a bank that cannot fill the test
+refuses the code: the proctor learns it before the candidate sits).
+``examserver predraw --session ID`` (``predraw_session``) draws the forms of
+codes issued before, and keeps a form that is still current.
+
+:func:`take` hands the form to the start only if it is still what a draw
+could give: the blueprint is still the latest version and every item is
+still the latest, approved version (an item retired or revised since is
+never shown); otherwise the start draws as before. Either way the attempt
+records the exact item versions, option orders and seed (invariant 4); a
+pre-drawn row is deleted when taken.
 """
 from __future__ import annotations
 
@@ -27,7 +34,7 @@ from examserver.competitions.seen import excluded_items
 from examserver.core import audit
 from examserver.core.errors import ServiceError
 from examserver.db import db
-from examserver.models import Admission, Attempt, ExamBlueprint, ExamSession, Participant, PredrawnForm
+from examserver.models import Admission, Attempt, BankItem, ExamBlueprint, ExamSession, Participant, PredrawnForm
 
 
 def draw_for(participant: Participant, blueprint: Blueprint) -> tuple[int, Form]:
@@ -52,14 +59,33 @@ def take(participant: Participant, blueprint_row: ExamBlueprint) -> tuple[int, F
     db.session.delete(row)
     if row.blueprint_id != blueprint_row.id:
         return None
-    return row.seed, Form.from_dict(row.form)
+    form = Form.from_dict(row.form)
+    if not items_current(form.item_refs()):
+        return None
+    return row.seed, form
 
 
-def predraw_participant(participant: Participant) -> PredrawnForm | None:
-    """Draw and store ``participant``'s form now (replacing an outdated one).
+def items_current(refs: list[tuple[str, int]]) -> bool:
+    """True if every ``(item id, version)`` is still its item's latest version
+    and approved (what ``latest_items`` would draw). One narrow query: ids,
+    versions and states, never the items' text."""
+    wanted = dict(refs)
+    latest: dict[str, tuple[int, str]] = {}
+    for item_id, version, status in db.session.execute(
+            sa.select(BankItem.item_id, BankItem.version, BankItem.status).where(BankItem.item_id.in_(sorted(wanted)))):
+        if version > latest.get(item_id, (0, ""))[0]:
+            latest[item_id] = (version, status)
+    return all(latest.get(item_id) == (version, "approved") for item_id, version in wanted.items())
+
+
+def predraw_participant(participant: Participant, fresh: bool = False) -> PredrawnForm | None:
+    """Draw and store ``participant``'s form now (replacing an outdated one,
+    or any one when ``fresh``: a code issue).
 
     None when there is nothing to draw: no blueprint for the position, or the
-    participant already started. Idempotent for the same blueprint version.
+    participant already started. Idempotent for the same blueprint version
+    unless ``fresh``. A bank that cannot fill the test raises ``ServiceError``
+    (``draw_failed``) naming the participant.
     """
     if db.session.scalar(sa.select(Attempt.id).where(Attempt.participant_id == participant.id)) is not None:
         return None
@@ -68,11 +94,17 @@ def predraw_participant(participant: Participant) -> PredrawnForm | None:
         return None
     existing = db.session.scalar(sa.select(PredrawnForm).where(PredrawnForm.participant_id == participant.id))
     if existing is not None:
-        if existing.blueprint_id == row.id:
+        if existing.blueprint_id == row.id and not fresh and items_current(Form.from_dict(existing.form).item_refs()):
             return existing
         db.session.delete(existing)
         db.session.flush()
-    seed, form = draw_for(participant, Blueprint.from_dict(row.payload))
+    try:
+        seed, form = draw_for(participant, Blueprint.from_dict(row.payload))
+    except ServiceError as exc:
+        # Said to the proctor or operator, naming the person, before anyone sits.
+        raise ServiceError(_("The question bank cannot fill the test of %(name)s (position %(position)s): "
+                             "its blueprint needs more approved questions.", name=participant.full_name,
+                             position=participant.position.code), "draw_failed", status=409) from exc
     predrawn = PredrawnForm(participant_id=participant.id, blueprint_id=row.id, seed=seed, form=form.to_dict(),
                             form_digest=form.digest(), drawn_at=clock.now())
     db.session.add(predrawn)
