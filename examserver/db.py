@@ -137,6 +137,11 @@ def _make_private(path: str | None) -> None:
             pass
 
 
+# A Core connection opened with ``execution_options(**{READ_ONLY_OPTION: True})``
+# reads in a snapshot like a ``@db.read_only`` request (kiosk/fastpath.py).
+READ_ONLY_OPTION = "examserver_read_only"
+
+
 def _read_only_requested() -> bool:
     return has_app_context() and bool(g.get("db_read_only"))
 
@@ -163,7 +168,7 @@ def make_engine(url: str) -> sa.Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - trivial
-            if _read_only_requested():
+            if _read_only_requested() or conn.get_execution_options().get(READ_ONLY_OPTION):
                 # A reader works on a WAL snapshot and never waits for writers.
                 conn.exec_driver_sql("BEGIN")
                 return

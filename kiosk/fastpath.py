@@ -36,13 +36,13 @@ import uuid
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.http import parse_cookie
 
 from examserver import clock
 from examserver.core import input_guard, metrics
-from examserver.db import db
+from examserver.db import READ_ONLY_OPTION, db
 from examserver.exam import attempts, group_commit, liveness, saving
 from examserver.ops.monitoring import SAVE_ENDPOINT
 
@@ -119,16 +119,17 @@ class KioskFastPath:
         if not isinstance(body, dict) or input_guard._bad_string(body):
             return None
         with self.app.app_context():
-            g.db_read_only = True  # a snapshot read: never waits for writers
-            seen = saving.snapshot(secret)
-            if seen is None:
-                return None
-            prepared = saving.prepare(seen, body.get("seq"), body.get("kind"), body.get("payload"),
-                                      body.get("client_time", ""))
-            if prepared is None:
-                return None
-            timing = timing_of(seen, prepared.server_time, self.app.config)
             engine = db.engine
+            with engine.connect() as reader:
+                reader.execution_options(**{READ_ONLY_OPTION: True})  # a snapshot: never waits for writers
+                seen = saving.snapshot(secret, reader)
+                if seen is None:
+                    return None
+                prepared = saving.prepare(seen, body.get("seq"), body.get("kind"), body.get("payload"),
+                                          body.get("client_time", ""))
+                if prepared is None:
+                    return None
+                timing = timing_of(seen, prepared.server_time, self.app.config)
         committer = group_commit.committer_for(engine)
         if not committer.run(lambda conn: saving.write_on(conn, prepared), key=prepared.attempt_id):
             return None  # the attempt moved meanwhile: the locked path decides
@@ -140,13 +141,14 @@ class KioskFastPath:
         if not secret:
             return None
         with self.app.app_context():
-            g.db_read_only = True
-            seen = saving.snapshot(secret)
-            now = clock.now()
-            if seen is None or attempts.deadline_passed(seen, now):
-                return None
-            timing = timing_of(seen, now, self.app.config)
             engine = db.engine
+            with engine.connect() as reader:
+                reader.execution_options(**{READ_ONLY_OPTION: True})
+                seen = saving.snapshot(secret, reader)
+                now = clock.now()
+                if seen is None or attempts.deadline_passed(seen, now):
+                    return None
+                timing = timing_of(seen, now, self.app.config)
         liveness.book_for(engine).note(seen.id, now)  # no write of its own (exam/liveness)
         return timing, "kiosk.state"
 

@@ -65,17 +65,34 @@ _FORMS: OrderedDict[str, dict] = OrderedDict()
 _FORMS_LOCK = threading.Lock()
 _FORMS_MAX = 2048
 
+# The slots that hold an answer, by attempt and journal head: a pure function
+# of the journal up to that head (append-only and hash-chained, so a head names
+# exactly one journal), kept so that a save needs no query for the slot's
+# previous answer. A head that never got committed is simply never asked for.
+_ANSWERED: OrderedDict[tuple[int, str], frozenset[int]] = OrderedDict()
+_ANSWERED_LOCK = threading.Lock()
+_ANSWERED_MAX = 20000
+_ANSWER_PAYLOADS = (
+    sa.select(_event.c.payload)
+    .where(_event.c.attempt_id == sa.bindparam("b_id"), _event.c.kind == "answer",
+           _event.c.seq <= sa.bindparam("b_seq"))
+    .order_by(_event.c.seq)
+)
+
+Reader = Any  # an ORM Session or a Core Connection: both have execute/scalar/scalars
+
 
 class Snapshot:
     """The running attempt of a terminal as the read snapshot saw it: the
     columns the hot path needs, under the names of :class:`Attempt`, so the
     attempt rules (deadline, seconds left, validation) apply to it as they are."""
 
-    __slots__ = ("terminal_state",) + _SNAPSHOT_COLUMNS
+    __slots__ = ("terminal_state",) + _SNAPSHOT_COLUMNS + ("_reader",)
 
-    def __init__(self, row):
-        for name in self.__slots__:
+    def __init__(self, row, reader: Reader):
+        for name in ("terminal_state",) + _SNAPSHOT_COLUMNS:
             setattr(self, name, getattr(row, name))
+        self._reader = reader
 
     @property
     def form(self) -> dict:
@@ -85,7 +102,7 @@ class Snapshot:
             if form is not None:
                 _FORMS.move_to_end(self.form_digest)
                 return form
-        form = db.session.scalar(_FORM, {"b_id": self.id})
+        form = self._reader.scalar(_FORM, {"b_id": self.id})
         with _FORMS_LOCK:
             _FORMS[self.form_digest] = form
             while len(_FORMS) > _FORMS_MAX:
@@ -93,15 +110,42 @@ class Snapshot:
         return form
 
 
-def snapshot(secret: str | None) -> Snapshot | None:
+def snapshot(secret: str | None, reader: Reader | None = None) -> Snapshot | None:
     """The enrolled terminal's running attempt in one Core query (no ORM
-    objects: this runs on every save and poll), or None."""
+    objects: this runs on every save and poll), or None. ``reader`` is the
+    read transaction to use (default: the request's session)."""
     if not secret:
         return None
-    row = db.session.execute(_RUNNING, {"b_secret": secret_hash(secret)}).first()
+    reader = db.session if reader is None else reader
+    row = reader.execute(_RUNNING, {"b_secret": secret_hash(secret)}).first()
     if row is None or row.terminal_state != TerminalState.ENROLLED:
         return None
-    return Snapshot(row)
+    return Snapshot(row, reader)
+
+
+def answered_slots(attempt: Snapshot) -> frozenset[int]:
+    """The slots of ``attempt`` whose latest answer selects something, as of the
+    snapshot's journal head (kept per head, see ``_ANSWERED``)."""
+    key = (attempt.id, attempt.journal_head)
+    with _ANSWERED_LOCK:
+        found = _ANSWERED.get(key)
+        if found is not None:
+            _ANSWERED.move_to_end(key)
+            return found
+    latest: dict[int, bool] = {}
+    # Only the events up to the snapshot's head: later ones belong to a later head.
+    for payload in attempt._reader.scalars(_ANSWER_PAYLOADS, {"b_id": attempt.id, "b_seq": attempt.last_seq}):
+        latest[payload["slot"]] = bool(payload.get("selected"))
+    found = frozenset(slot for slot, answered in latest.items() if answered)
+    _remember_answered(key, found)
+    return found
+
+
+def _remember_answered(key: tuple[int, str], slots: frozenset[int]) -> None:
+    with _ANSWERED_LOCK:
+        _ANSWERED[key] = slots
+        while len(_ANSWERED) > _ANSWERED_MAX:
+            _ANSWERED.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -119,12 +163,13 @@ class Prepared:
     delta: int
     deadline_at: datetime
     answered: int
+    answered_slots: frozenset[int] | None  # after this event (None: not known)
 
     def ack(self) -> dict[str, Any]:
         return {"seq": self.seq, "hash": self.hash, "received_at": journal.format_time(self.server_time)}
 
 
-def prepare(attempt: Attempt | Snapshot, seq: Any, kind: Any, payload: Any, client_time: Any) -> Prepared | None:
+def prepare(attempt: Snapshot, seq: Any, kind: Any, payload: Any, client_time: Any) -> Prepared | None:
     """The plain case checked in the read snapshot, or None for everything
     else (a resend, a gap, paused, finished, late, bad input): those take
     the locked path, ``attempts.record_event``."""
@@ -138,13 +183,15 @@ def prepare(attempt: Attempt | Snapshot, seq: Any, kind: Any, payload: Any, clie
         clean = attempts._validate(attempt, kind, payload, client_time)
     except ServiceError:
         return None
-    delta = 0
+    delta, slots = 0, answered_slots(attempt)
     if kind == "answer":
-        delta = int(bool(clean["selected"])) - int(bool(journal.last_answer(attempt, clean["slot"])))
+        was, now_answered = clean["slot"] in slots, bool(clean["selected"])
+        delta = int(now_answered) - int(was)
+        slots = slots | {clean["slot"]} if now_answered else slots - {clean["slot"]}
     record = journal.event_dict(attempt.id, seq, kind, clean, client_time, now)
     return Prepared(attempt.id, seq, kind, clean, client_time, now, attempt.journal_head,
                     journal.chain_hash(attempt.journal_head, record), delta, attempt.deadline_at,
-                    attempt.answered_count + delta)
+                    attempt.answered_count + delta, slots)
 
 
 def write(event: Prepared) -> bool:
@@ -164,4 +211,6 @@ def write_on(conn: sa.Connection | sa.orm.Session, event: Prepared) -> bool:
         "attempt_id": event.attempt_id, "seq": event.seq, "kind": event.kind, "payload": event.payload,
         "client_time": event.client_time, "server_time": event.server_time, "prev_hash": event.prev_hash,
         "hash": event.hash})
+    if event.answered_slots is not None:
+        _remember_answered((event.attempt_id, event.hash), event.answered_slots)
     return True
