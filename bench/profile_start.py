@@ -35,6 +35,8 @@ def main() -> None:
     parser.add_argument("--database", default=None)
     parser.add_argument("--no-predraw", action="store_true")
     parser.add_argument("--tree", action="store_true", help="profile with pyinstrument and print the call tree")
+    parser.add_argument("--packages", action="store_true",
+                        help="cProfile the starts and print the own time per package (where the CPU goes)")
     parser.add_argument("--sql", action="store_true", help="print the SQL statements of the last terminal's start")
     parser.add_argument("--interval", type=float, default=0.0005)
     args = parser.parse_args()
@@ -91,7 +93,12 @@ def main() -> None:
     warm = clients.pop(0)  # first use of each page builds caches: not part of a storm's steady cost
     start(*warm)
     cpu.clear(), queries.clear()
-    profiler = None
+    profiler = packages = None
+    if args.packages:
+        import cProfile
+
+        packages = cProfile.Profile()
+        packages.enable()
     if args.tree:
         from pyinstrument import Profiler
 
@@ -104,16 +111,41 @@ def main() -> None:
     wall = time.perf_counter() - t0
     if profiler is not None:
         profiler.stop()
+    if packages is not None:
+        packages.disable()
     n = len(clients)
     print(f"=== {n} starts, {wall:.2f} s wall, {1000 * sum(cpu.values()) / n:.1f} ms CPU per terminal ===")
     print(f"{'request':<20} {'CPU ms':>8} {'SQL':>5}")
     for name, _, _ in STEPS:
         print(f"{name:<20} {1000 * cpu[name] / n:8.2f} {queries[name] / n:5.1f}")
     print(f"{'total':<20} {1000 * sum(cpu.values()) / n:8.2f} {sum(queries.values()) / n:5.1f}")
+    if packages is not None:
+        print_packages(packages, n)
     if args.sql:
         print("\n".join(last[max(i for i, s in enumerate(last) if s == f"--- {STEPS[0][0]}"):]))
     if profiler is not None:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def print_packages(profile, n: int) -> None:
+    """Own CPU time per package (site-packages by distribution, the repository by folder), per terminal."""
+    import pstats
+
+    own: dict[str, float] = defaultdict(float)
+    for (path, _line, name), (_cc, _nc, tottime, _ct, _callers) in pstats.Stats(profile).stats.items():
+        if "site-packages/" in path:
+            key = path.split("site-packages/")[1].split("/")[0]
+        elif path.startswith("~"):
+            key = "C builtins: " + ("sqlite3/psycopg" if "sqlite3" in name or "execute" in name else "other")
+        elif "/lib/python3" in path:
+            key = "stdlib"
+        else:
+            key = "/".join(os.path.relpath(path).split("/")[:2])
+        own[key] += tottime
+    total = sum(own.values())
+    print(f"{'own CPU per terminal (cProfile, inflated)':<44} {1000 * total / n:7.2f} ms")
+    for key, seconds in sorted(own.items(), key=lambda kv: -kv[1])[:15]:
+        print(f"  {key:<42} {1000 * seconds / n:7.2f} ms  {100 * seconds / total:4.1f}%")
 
 
 if __name__ == "__main__":

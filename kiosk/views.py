@@ -8,13 +8,12 @@ from flask_babel import gettext as _
 
 from examserver import clock
 from examserver.db import db
-from examserver.models import Participant, TerminalState
+from examserver.models import TerminalState
 from examserver.appeals import filing as appeals
 from examserver.exam import attempts
 from examserver.core import audit
 from examserver.exam import code_login
 from examserver.protocols import issuing as protocols
-from examserver.exam import outline
 from examserver.exam import terminals
 from examserver.core.errors import ServiceError
 
@@ -74,21 +73,21 @@ def code():
     return redirect(url_for("kiosk.confirm"), 303)
 
 
-def _pending() -> Participant | None:
-    """The candidate who typed a valid code here and has not started yet (with the
-    terminal and the position: one query)."""
+def _pending(for_start: bool = False) -> code_login.Pending | None:
+    """The candidate who typed a valid code here and has not started yet, with the
+    terminal, the position and the latest blueprint: one query (``for_start``:
+    the terminal and the participant locked for the start instead)."""
     data = session.get("kiosk_login") or {}
-    found = code_login.pending(request.cookies.get(COOKIE), data.get("terminal"), data.get("participant"))
-    if found is None:
-        return None
-    g.terminal, participant = found
-    g.actor = audit.Actor.for_terminal(g.terminal)
-    return participant
+    found = code_login.pending(request.cookies.get(COOKIE), data.get("terminal"), data.get("participant"),
+                               for_start=for_start)
+    if found is not None:
+        g.terminal = found.terminal
+        g.actor = audit.Actor.for_terminal(found.terminal)
+    return found
 
 
-def _languages(participant) -> list[str]:
-    latest = outline.latest(participant.position.blueprint_code)
-    offered = latest[1].languages if latest else ()
+def _languages(pending: code_login.Pending) -> list[str]:
+    offered = pending.blueprint.languages if pending.blueprint else ()
     return [lang for lang in TEST_LANGUAGES if lang in offered]
 
 
@@ -96,10 +95,10 @@ def _languages(participant) -> list[str]:
 @db.read_only
 def confirm():
     """Show the candidate's name and position; choose the test language."""
-    participant = _pending()
-    if participant is None:
+    pending = _pending()
+    if pending is None:
         return redirect(url_for("kiosk.index"))
-    languages = _languages(participant)
+    languages = _languages(pending)
     if request.method == "POST":
         language = request.form.get("language", "")
         if language not in languages:
@@ -108,7 +107,7 @@ def confirm():
         session["kiosk_login"] = dict(session["kiosk_login"], language=language)
         session["lang"] = language
         return redirect(url_for("kiosk.instructions"), 303)
-    return render_template("kiosk/confirm.html", participant=participant, languages=languages)
+    return render_template("kiosk/confirm.html", participant=pending.participant, languages=languages)
 
 
 @bp.route("/not-me", methods=["POST"])
@@ -123,26 +122,28 @@ def not_me():
 @db.read_only
 def instructions():
     """Rules of the test in the chosen language; the start button starts the clock."""
-    if request.method == "POST":
+    starting = request.method == "POST"
+    if starting:
         db.begin_write()  # the start: a write transaction from its first query (gates under locks)
-    participant = _pending()
+    pending = _pending(for_start=starting)
     language = (session.get("kiosk_login") or {}).get("language")
-    if participant is None or language is None:
+    if pending is None or language is None:
         return redirect(url_for("kiosk.index"))
     use_language(language)
-    if request.method == "POST":
+    if starting:
         try:
-            started = attempts.start_attempt(participant, enrolled_terminal(), language,
+            # Enrolled, in the session's room, free: checked by the start under the locks.
+            started = attempts.start_attempt(pending.participant, pending.terminal, language, locked=True,
                                              code_id=(session.get("kiosk_login") or {}).get("code", 0))
         except ServiceError as exc:
             flash(exc.message, "error")
             return redirect(url_for("kiosk.index"), 303)
         session["kiosk_attempt"] = started.id  # this browser session runs it (see result_attempt)
         return redirect(url_for("kiosk.exam"), 303)
-    latest = outline.latest(participant.position.blueprint_code)
-    return render_template("kiosk/instructions.html", participant=participant,
-                           minutes=latest[1].duration_minutes if latest else 0,
-                           questions=latest[1].question_count if latest else 0)
+    outline = pending.blueprint
+    return render_template("kiosk/instructions.html", participant=pending.participant,
+                           minutes=outline.duration_minutes if outline else 0,
+                           questions=outline.question_count if outline else 0)
 
 
 @bp.route("/exam")

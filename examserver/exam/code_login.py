@@ -11,37 +11,57 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm.attributes import set_committed_value
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
+
+from question_bank.blueprint import Blueprint
 
 from examserver.db import db
-from examserver.models import (AccessCode, Attempt, AttemptState, ExamSession, Participant, Position, SessionState,
-                               Terminal, TerminalState)
+from examserver.models import (AccessCode, Attempt, AttemptState, ExamSession, Participant, Position, RateEvent,
+                               SessionState, Terminal, TerminalState)
 from examserver.core import audit
 from examserver.exam import codes
 from examserver.exam import gates
+from examserver.exam import outline
+from examserver.exam import retake
 from examserver.core import ratelimit
 from examserver.exam import terminals
 from examserver.exam import attempts
 from examserver.core.errors import Conflict, Forbidden, ServiceError
 
-# The typed code's row, its participant, session, position and attempt (if any):
-# one indexed query, built once per process (the start storm's first request).
-_BY_CODE = (
-    sa.select(AccessCode, Participant, ExamSession, Position, Attempt)
-    .join(Participant, Participant.id == AccessCode.participant_id)
-    .join(ExamSession, ExamSession.id == Participant.session_id)
-    .join(Position, Position.id == Participant.position_id)
-    .outerjoin(Attempt, Attempt.participant_id == Participant.id)
-    .where(AccessCode.code_hash == sa.bindparam("code_hash"), AccessCode.revoked_at.is_(None))
-)
-# The candidate between code and start: terminal (by cookie), participant and position in one query.
-_PENDING = (
-    sa.select(Terminal, Participant, Position).select_from(Terminal)
-    .join(Participant, Participant.id == sa.bindparam("participant_id"))
-    .join(Position, Position.id == Participant.position_id)
-    .where(Terminal.secret_hash == sa.bindparam("secret_hash"), Terminal.id == sa.bindparam("terminal_id"))
-)
+def _by_code_query() -> sa.Select:
+    """The typed code's row, its participant, session, position and attempt (if
+    any), and what the gates of a first start read besides: the participant of
+    an unfinished attempt on this terminal, whether the person has a failure
+    that could bar them (retake), whether the terminal has wrong codes
+    counted. One indexed query (the start storm's first request)."""
+    return (
+        sa.select(AccessCode, Participant, ExamSession, Position, Attempt,
+                  sa.select(Attempt.participant_id).where(Attempt.terminal_id == sa.bindparam("terminal_id"),
+                                                         Attempt.state != AttemptState.FINISHED)
+                  .limit(1).scalar_subquery().label("busy"),
+                  retake.may_bar(Participant.pin, Position.group_code, Participant.id).label("may_bar"),
+                  sa.exists().where(RateEvent.scope == "code-terminal", RateEvent.key == sa.bindparam("terminal_key"))
+                  .label("failures"))
+        .join(Participant, Participant.id == AccessCode.participant_id)
+        .join(ExamSession, ExamSession.id == Participant.session_id)
+        .join(Position, Position.id == Participant.position_id)
+        .outerjoin(Attempt, Attempt.participant_id == Participant.id)
+        .where(AccessCode.code_hash == sa.bindparam("code_hash"), AccessCode.revoked_at.is_(None))
+    )
+
+
+_BY_CODE: dict[bool, sa.Select] = {}  # built once per process and retake setting
+
+
+def _pending_query(for_start: bool) -> sa.Select:
+    query = (sa.select(Terminal, Participant, Position).select_from(Terminal)
+             .join(Participant, Participant.id == sa.bindparam("participant_id"))
+             .join(Position, Position.id == Participant.position_id)
+             .where(Terminal.secret_hash == sa.bindparam("secret_hash"), Terminal.id == sa.bindparam("terminal_id")))
+    if for_start:
+        return query.with_for_update(of=(Terminal, Participant)).execution_options(populate_existing=True)
+    return query.add_columns(*outline.latest_columns(Position.blueprint_code))
 
 
 def _lockout_keys(terminal: Terminal) -> tuple[str, str]:
@@ -72,19 +92,22 @@ def login_with_code(terminal: Terminal, raw_code: str) -> Participant:
     return login(terminal, raw_code).participant
 
 
-def _find(terminal: Terminal, raw_code: str) -> tuple[AccessCode, Participant, Attempt | None] | None:
-    """The live code typed, its participant (session and position loaded) and attempt; None if
-    no such code (or one of another centre)."""
+def _find(terminal: Terminal, raw_code: str) -> sa.Row | None:
+    """The row of ``_BY_CODE`` for the live code typed; None if no such code (or one of another centre)."""
     code = codes.normalise(raw_code)
     if len(code) != codes.CODE_LENGTH:
         return None
-    row = db.session.execute(_BY_CODE, {"code_hash": codes.code_hash(code)}).first()
+    every_group = bool(current_app.config["RETAKE_EVERY_GROUP"])
+    if every_group not in _BY_CODE:  # the retake clause depends on the setting
+        _BY_CODE[every_group] = _by_code_query()
+    row = db.session.execute(_BY_CODE[every_group], {"code_hash": codes.code_hash(code), "terminal_id": terminal.id,
+                                        "terminal_key": str(terminal.id)}).first()
     if row is None or row[2].centre_id != terminal.centre_id:
         return None
-    # The participant holds its session and position (the session keeps objects weakly: no reload later).
+    # The participant holds its session and position (the ORM session keeps objects weakly: no reload later).
     set_committed_value(row[1], "session", row[2])
     set_committed_value(row[1], "position", row[3])
-    return row[0], row[1], row[4]
+    return row
 
 
 def login(terminal: Terminal, raw_code: str) -> CodeLogin:
@@ -127,19 +150,18 @@ def login(terminal: Terminal, raw_code: str) -> CodeLogin:
             raise Forbidden(_("Too many wrong codes. This terminal is locked; please call the proctor."),
                             "terminal_locked", keep=True)
         raise ServiceError(_("This code is not valid. Check it and type it again."), "wrong_code", keep=True)
-    code, participant, existing = found
+    code, participant, existing = found[0], found[1], found[4]
     participant_id, code_id = participant.id, code.id
     gates.check_session_open(participant)
     if existing is None:
-        facts = gates.login_facts(participant, terminal)
         if gates.wrong_room(participant, terminal):
             session = participant.session
             db.begin_write()
             audit.record("kiosk.code_wrong_room", ("participant", participant_id), actor=actor, centre_id=centre_id,
                          terminal_room=room_id, session_room=session.room_id)
         gates.check_terminal(participant, terminal, keep=True)
-        gates.check_terminal_free(terminal, participant, facts.busy)
-        gates.check_participant(participant, retake_possible=facts.may_bar)
+        gates.check_terminal_free(terminal, participant, found.busy)
+        gates.check_participant(participant, retake_possible=found.may_bar)
         attempts.check_may_start(participant)
     if existing is not None and existing.terminal_id != terminal_id:
         attempt_id, attempt_terminal = existing.id, existing.terminal_id
@@ -151,20 +173,46 @@ def login(terminal: Terminal, raw_code: str) -> CodeLogin:
     if existing is not None and existing.state == AttemptState.FINISHED:
         raise Conflict(_("The test for this code is already finished."), "already_finished")
     db.begin_write()
-    ratelimit.reset("code-terminal", str(terminal_id))
+    if found.failures:  # wrong codes typed here before this good one: the count starts again
+        ratelimit.reset("code-terminal", str(terminal_id))
     audit.record("kiosk.code_ok", ("participant", participant_id), actor=actor, centre_id=centre_id)
     return CodeLogin(participant, participant_id, code_id, terminal_id, existing is not None)
 
 
-def pending(secret: str | None, terminal_id: object, participant_id: object) -> tuple[Terminal, Participant] | None:
+@dataclass(frozen=True)
+class Pending:
+    """The candidate between code and start, at this terminal, and the latest
+    version of their position's blueprint (None: none set up, or not read)."""
+
+    terminal: Terminal
+    participant: Participant
+    blueprint_id: int | None
+    blueprint: Blueprint | None
+
+
+def pending(secret: str | None, terminal_id: object, participant_id: object, for_start: bool = False) -> Pending | None:
     """The terminal holding ``secret`` and the candidate who typed a valid code on it
-    (remembered by the kiosk's session), with the position: one query; None if
-    the cookie is not that terminal's."""
+    (remembered by the kiosk's session), with the position and the latest
+    blueprint version: one query; None if the cookie is not that terminal's.
+
+    ``for_start``: in the start's write transaction, the terminal and the
+    participant are locked and re-read instead (``gates.lock_for_start``'s
+    statement; pass ``locked=True`` to the start) and the blueprint is left to
+    the start's own checks.
+    """
     if not secret or not isinstance(terminal_id, int) or not isinstance(participant_id, int):
         return None
-    row = db.session.execute(_PENDING, {"secret_hash": terminals.secret_hash(secret), "terminal_id": terminal_id,
-                                        "participant_id": participant_id}).first()
+    if for_start:
+        db.session.flush()  # re-reading drops unflushed changes
+    row = db.session.execute(_PENDING_FOR_START if for_start else _PENDING, {
+        "secret_hash": terminals.secret_hash(secret), "terminal_id": terminal_id,
+        "participant_id": participant_id}).first()
     if row is None:
         return None
     set_committed_value(row[1], "position", row[2])
-    return row[0], row[1]
+    if for_start:
+        return Pending(row[0], row[1], None, None)
+    return Pending(row[0], row[1], row[3], outline.parsed(row[3], row[4]))
+
+
+_PENDING, _PENDING_FOR_START = _pending_query(False), _pending_query(True)

@@ -18,14 +18,15 @@ way to another terminal, in any room of the centre, is a proctor's move
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
+from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from examserver.db import db
-from examserver.models import (AccessCode, Admission, Attempt, AttemptState, ExamSession, Participant, Position,
-                               SessionState, Terminal, TerminalState)
+from examserver.models import (AccessCode, Admission, Attempt, AttemptState, ExamBlueprint, ExamSession, Participant,
+                               Position, SessionState, Terminal, TerminalState)
 from examserver.core.errors import Conflict, Forbidden
-from examserver.exam import retake
+from examserver.exam import outline, retake
 
 
 def check_session_open(participant: Participant) -> None:
@@ -70,89 +71,93 @@ def check_participant(participant: Participant, retake_possible: bool = True) ->
         retake.check(participant, to_candidate=True)
 
 
-def check_code_live(participant: Participant, code_id: int | None) -> None:
-    """The code the candidate typed (remembered at login) still works: not re-issued, not withdrawn."""
-    live = db.session.scalar(_live_code(participant, code_id)) if isinstance(code_id, int) else None
-    if live is None:
-        _code_revoked()
-
-
-def _live_code(participant: Participant, code_id: int) -> sa.Select:
-    return sa.select(AccessCode.id).where(AccessCode.id == code_id, AccessCode.participant_id == participant.id,
-                                          AccessCode.session_id == participant.session_id,
-                                          AccessCode.revoked_at.is_(None))
-
-
 def _code_revoked() -> None:
     raise Forbidden(_("This code no longer works (a new code was issued or it was withdrawn). "
                       "Please call the proctor."), "code_revoked")
 
 
-def _busy(terminal: Terminal) -> sa.Select:
-    return sa.select(Attempt.participant_id).where(Attempt.terminal_id == terminal.id,
-                                                   Attempt.state != AttemptState.FINISHED).limit(1)
-
-
-def check_terminal_free(terminal: Terminal, participant: Participant, other: int | None | bool = False) -> None:
+def check_terminal_free(terminal: Terminal, participant: Participant, other: int | None) -> None:
     """No other candidate's unfinished attempt runs on ``terminal`` (one terminal, one attempt);
-    ``other``: the participant of that attempt as the caller already read it."""
-    if other is False:
-        other = db.session.scalar(_busy(terminal))
+    ``other`` is the participant of the unfinished attempt on it the caller read (or None)."""
     if other is not None and other != participant.id:
         raise Conflict(_("Another candidate's test runs on this terminal. Please call the proctor."),
                        "terminal_busy")
-
-
-def login_facts(participant: Participant, terminal: Terminal) -> sa.Row:
-    """What a first code login checks besides the participant's own row, in one query:
-    ``busy`` (the participant of an unfinished attempt on ``terminal``) and
-    ``may_bar`` (a failure of the person that could start a retake period)."""
-    return db.session.execute(sa.select(_busy(terminal).scalar_subquery().label("busy"),
-                                        retake.may_bar(participant).label("may_bar"))).one()
 
 
 def lock_for_start(participant: Participant, terminal: Terminal) -> None:
     """Row locks that make a start safe against what may race it (PostgreSQL; SQLite
     serialises writers with ``BEGIN IMMEDIATE``): the terminal (two starts on one
     terminal) and the participant (the same code started on two terminals; "not
-    admitted" or "absent" set meanwhile) in one statement, then the session
-    shared (a close waits for the start, or the start sees the close). Each is
-    re-read, so the checks that follow see committed state."""
+    admitted" or "absent" set meanwhile), in one statement that re-reads them
+    (and the position), so the checks that follow see committed state.
+    :func:`check_start` then locks the session shared (a close waits for the
+    start, or the start sees the close)."""
     db.session.flush()  # re-reading drops unflushed changes
-    row = db.session.execute(
-        sa.select(Terminal, Participant, Position).select_from(Terminal)
-        .join(Participant, Participant.id == participant.id).join(Position, Position.id == Participant.position_id)
-        .where(Terminal.id == terminal.id).with_for_update(of=(Terminal, Participant))
-        .execution_options(populate_existing=True)).one()
+    row = db.session.execute(_LOCK_ROWS, {"terminal_id": terminal.id, "participant_id": participant.id}).one()
     set_committed_value(participant, "position", row[2])
-    session = db.session.execute(
-        sa.select(ExamSession).where(ExamSession.id == participant.session_id).with_for_update(read=True)
-        .execution_options(populate_existing=True)).scalar_one()
-    set_committed_value(participant, "session", session)  # held: the session keeps objects weakly
 
 
-def check_start(participant: Participant, terminal: Terminal, code_id: int | None) -> None:
-    """Every gate of a first start, under :func:`lock_for_start`'s locks.
+_LOCK_ROWS = (
+    sa.select(Terminal, Participant, Position).select_from(Terminal)
+    .join(Participant, Participant.id == sa.bindparam("participant_id"))
+    .join(Position, Position.id == Participant.position_id)
+    .where(Terminal.id == sa.bindparam("terminal_id")).with_for_update(of=(Terminal, Participant))
+    .execution_options(populate_existing=True))
+
+
+def _start_facts(with_code: bool) -> sa.Select:
+    """The statement of :func:`check_start` after the row locks (built once per process)."""
+    p = sa.bindparam
+    own = sa.select(Attempt.id).where(Attempt.participant_id == p("participant_id")).limit(1).scalar_subquery()
+    other = (sa.select(Attempt.participant_id).where(Attempt.terminal_id == p("terminal_id"),
+                                                     Attempt.state != AttemptState.FINISHED)
+             .limit(1).scalar_subquery())
+    live = (sa.select(AccessCode.id).where(AccessCode.id == p("code_id"), AccessCode.participant_id == p("participant_id"),
+                                           AccessCode.session_id == p("session_id"), AccessCode.revoked_at.is_(None))
+            .scalar_subquery() if with_code else sa.null())
+    latest_id, _digest = outline.latest_columns(p("blueprint_code"))
+    return (sa.select(ExamSession, own, other, live, retake.may_bar(p("pin"), p("group_code"), p("participant_id")),
+                      ExamBlueprint)
+            .outerjoin(ExamBlueprint, ExamBlueprint.id == latest_id)
+            .where(ExamSession.id == p("session_id")).with_for_update(read=True, of=ExamSession)
+            .execution_options(populate_existing=True))
+
+
+_START_FACTS: dict[tuple[bool, bool], sa.Select] = {}
+
+
+def check_start(participant: Participant, terminal: Terminal, code_id: int | None,
+                locked: bool = False) -> ExamBlueprint | None:
+    """Every gate of a first start, under :func:`lock_for_start`'s locks
+    (``locked``: the caller took them, e.g. ``code_login.pending(for_start=True)``).
 
     ``code_id`` is the code the candidate logged in with; the kiosk always
     passes it (a missing one fails). ``None`` is for callers that start
-    without a code (test and benchmark builders, the service API). What the
-    gates read besides the locked rows (an attempt already started, the
-    terminal busy, the code still live, a failure that could bar) is one
-    query after the locks.
+    without a code (test and benchmark builders, the service API). After the
+    terminal and participant locks, one statement locks the session shared and
+    reads every other fact of the gates (an attempt already started, the
+    terminal busy, the code still live, a failure that could bar) and the
+    latest version of the position's blueprint, returned (None: none set up).
     """
-    lock_for_start(participant, terminal)
-    facts = db.session.execute(sa.select(
-        sa.select(Attempt.id).where(Attempt.participant_id == participant.id).limit(1).scalar_subquery(),
-        _busy(terminal).scalar_subquery(),
-        (_live_code(participant, code_id).scalar_subquery() if isinstance(code_id, int) else sa.null()),
-        retake.may_bar(participant))).one()
-    own, busy, live, may_bar = facts
+    if not locked:
+        lock_for_start(participant, terminal)
+    with_code = isinstance(code_id, int)
+    key = (with_code, bool(current_app.config["RETAKE_EVERY_GROUP"]))  # the retake clause reads the setting
+    if key not in _START_FACTS:
+        _START_FACTS[key] = _start_facts(with_code)
+    position = participant.position
+    row = db.session.execute(_START_FACTS[key], {
+        "participant_id": participant.id, "terminal_id": terminal.id, "session_id": participant.session_id,
+        "pin": participant.pin, "group_code": position.group_code, "blueprint_code": position.blueprint_code,
+        **({"code_id": code_id} if with_code else {})}).one()
+    session, own, other, live, may_bar, blueprint = row
+    set_committed_value(participant, "session", session)  # held: the ORM session keeps objects weakly
     if own is not None:
         raise Conflict(_("A test has already been started with this code."), "already_started")
     check_session_open(participant)
     check_terminal(participant, terminal)
-    check_terminal_free(terminal, participant, busy)
+    check_terminal_free(terminal, participant, other)
     check_participant(participant, retake_possible=may_bar)
     if code_id is not None and live is None:
         _code_revoked()
+    return blueprint

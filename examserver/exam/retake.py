@@ -52,26 +52,32 @@ def period_end(finished_at: datetime, years: int) -> datetime:
     return datetime.combine(again, time(0, 0), tzinfo=zone).astimezone(timezone.utc)
 
 
-def _failures(pin: str, group_code: str, exclude_participant: int | None, *columns) -> sa.Select:
-    """The failures of ``pin`` that may bar ``group_code`` (before the appeal and date checks)."""
+def _failures(pin, group_code, exclude_participant, *columns, attempt=Attempt, participant=Participant,
+              position=Position) -> sa.Select:
+    """The failures of ``pin`` that may bar ``group_code`` (before the appeal and date checks).
+
+    The arguments are values, or columns of an outer query (then pass aliases
+    of the tables, so the subquery correlates with the outer row only)."""
     query = (
         sa.select(*columns)
-        .join(Participant, Participant.id == Attempt.participant_id)
-        .join(Position, Position.id == Participant.position_id)
-        .where(Participant.pin == pin, Attempt.verdict == "does_not_meet", Attempt.finished_at.is_not(None))
+        .join(participant, participant.id == attempt.participant_id)
+        .join(position, position.id == participant.position_id)
+        .where(participant.pin == pin, attempt.verdict == "does_not_meet", attempt.finished_at.is_not(None))
     )
     if not current_app.config["RETAKE_EVERY_GROUP"]:
-        query = query.where(Position.group_code == group_code)
+        query = query.where(position.group_code == group_code)
     if exclude_participant is not None:
-        query = query.where(Participant.id != exclude_participant)
+        query = query.where(participant.id != exclude_participant)
     return query
 
 
-def may_bar(participant: Participant) -> sa.Exists:
-    """An SQL ``EXISTS`` that is false when ``participant``'s person has no failure that
-    could bar them (the usual case): the door then skips :func:`check` in the same
-    query as its other facts. True means only "call :func:`check`"."""
-    return sa.exists(_failures(participant.pin, participant.position.group_code, participant.id, Attempt.id))
+def may_bar(pin, group_code, participant_id) -> sa.Exists:
+    """An SQL ``EXISTS`` that is false when the person ``pin`` has no failure that could
+    bar them from ``group_code`` (the usual case): a door reads it with its other
+    facts and skips :func:`check`. True means only "call :func:`check`". The
+    arguments may be values or columns of the outer query (e.g. ``Participant.pin``)."""
+    a, p, pos = sa.orm.aliased(Attempt), sa.orm.aliased(Participant), sa.orm.aliased(Position)
+    return sa.exists(_failures(pin, group_code, participant_id, a.id, attempt=a, participant=p, position=pos))
 
 
 def allowed_from(pin: str, group_code: str, now: datetime, exclude_participant: int | None = None) -> datetime | None:

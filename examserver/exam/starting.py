@@ -1,21 +1,20 @@
 """The start of an attempt: every gate again under row locks, the form taken
 (drawn ahead) or drawn, frozen in the attempt, journal event 0 (invariants 4, 12).
 
-This is the last request of a terminal's start that writes (issue 15, B1: a
-hall of 1,000 starting at once), so it reads what it needs in few statements:
-the locked rows in two (``gates.lock_for_start``), the other facts of the
-gates in one, the latest blueprint version parsed once per digest
-(``exam/outline``), the form drawn ahead taken in one ``DELETE ... RETURNING``.
+This is the request of a terminal's start that writes (issue 15, B1: a hall
+of 1,000 starting at once), so it reads what it needs in few statements: the
+locked terminal and participant in one (``gates.lock_for_start``, or the
+kiosk's own ``code_login.pending(for_start=True)``), the session locked
+shared with every other fact of the gates and the latest blueprint version
+in one (parsed once per digest, ``exam/outline``), then the form drawn ahead
+(``exam/predraw``).
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-
-from question_bank.blueprint import Blueprint
 
 from examserver import clock
 from examserver.core import audit
@@ -25,7 +24,7 @@ from examserver.exam import gates
 from examserver.exam import journal
 from examserver.exam import outline
 from examserver.exam import predraw
-from examserver.models import Attempt, AttemptState, Participant, PredrawnForm, Terminal
+from examserver.models import Attempt, AttemptState, Participant, Terminal
 
 
 def check_may_start(participant: Participant) -> None:
@@ -41,33 +40,34 @@ def check_may_start(participant: Participant) -> None:
 
 
 def start_attempt(participant: Participant, terminal: Terminal, language: str,
-                  code_id: int | None = None) -> Attempt:
+                  code_id: int | None = None, locked: bool = False) -> Attempt:
     """Draw a form for ``participant`` and start the clock on ``terminal``.
 
     Every gate of issuing and using the code is checked again under row locks
     (``gates.check_start``, invariant 12); ``code_id`` is the code typed at
-    login (the kiosk passes it). The form comes from the latest version of the
-    blueprint of the participant's position, with a fresh random 63-bit seed;
-    it is frozen in the attempt (invariant 4). Journal event 0 is 'start'.
+    login (the kiosk passes it); ``locked``: the caller has locked the
+    terminal and the participant as ``gates.lock_for_start`` does. The form
+    comes from the latest version of the blueprint of the participant's
+    position, with a fresh random 63-bit seed (drawn ahead or now); it is
+    frozen in the attempt (invariant 4). Journal event 0 is 'start'.
     """
-    gates.check_start(participant, terminal, code_id)
+    row = gates.check_start(participant, terminal, code_id, locked)
     check_may_start(participant)
-    latest = outline.latest(participant.position.blueprint_code)
-    if latest is None:
+    if row is None:
         raise NotFound(_("No exam blueprint is set up for this position."), "no_blueprint")
-    row, blueprint = latest
+    blueprint = outline.of_row(row)
     if language not in blueprint.languages:
         raise ServiceError(_("This test is not offered in the chosen language."), "bad_language")
     # A form drawn ahead (exam/predraw) makes the start a state change; else draw now.
-    seed, form, digest = _take_predrawn(participant, row.id) or _draw(participant, blueprint)
+    seed, form = predraw.take(participant, row) or predraw.draw_for(participant, blueprint)
     now = clock.now()
     duration = blueprint.duration_minutes * 60
     attempt = Attempt(
         participant_id=participant.id, session_id=participant.session_id, terminal_id=terminal.id,
-        blueprint_id=row.id, language=language, seed=seed, form=form, form_digest=digest,
+        blueprint_id=row.id, language=language, seed=seed, form=form.to_dict(), form_digest=form.digest(),
         state=AttemptState.IN_PROGRESS, started_at=now, duration_seconds=duration,
         deadline_at=now + timedelta(seconds=duration), last_seq=0, journal_head="",
-        answered_count=0, question_count=len(form["slots"]), last_contact_at=now,
+        answered_count=0, question_count=len(form.slots), last_contact_at=now,
     )
     try:
         with db.session.begin_nested():  # the unique participant is the last arbiter of a race
@@ -78,22 +78,3 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str,
     audit.record("attempt.start", attempt, actor=audit.Actor.for_terminal(terminal),
                  centre_id=participant.session.centre_id, participant=participant.id, language=language)
     return attempt
-
-
-def _take_predrawn(participant: Participant, blueprint_id: int) -> tuple[int, dict, str] | None:
-    """``predraw.take`` in one statement: the participant's form drawn ahead, removed
-    from the store, as stored (``(seed, form, digest)``: frozen when drawn, so
-    neither parsed nor hashed again); None if there is none or it was drawn
-    from another blueprint version than ``blueprint_id`` (then the start draws)."""
-    taken = db.session.execute(
-        sa.delete(PredrawnForm).where(PredrawnForm.participant_id == participant.id)
-        .returning(PredrawnForm.blueprint_id, PredrawnForm.seed, PredrawnForm.form, PredrawnForm.form_digest)
-        .execution_options(synchronize_session=False)).first()
-    if taken is None or taken.blueprint_id != blueprint_id:
-        return None
-    return taken.seed, taken.form, taken.form_digest
-
-
-def _draw(participant: Participant, blueprint: Blueprint) -> tuple[int, dict, str]:
-    seed, form = predraw.draw_for(participant, blueprint)
-    return seed, form.to_dict(), form.digest()
