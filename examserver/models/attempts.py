@@ -30,6 +30,16 @@ class Attempt(Base):
     ``form`` holds item refs, option orders and the seed."""
 
     __tablename__ = "attempt"
+    # The live room reads these columns of every attempt of a session at each
+    # poll (registration/live_rows). SQLite stores them after the frozen form,
+    # on its overflow pages, so this index holds them (10x cheaper polls).
+    # PostgreSQL keeps the form out of line (TOAST), and an index on columns
+    # every save changes would cost it its HOT updates: SQLite only.
+    __table_args__ = (
+        sa.Index("ix_attempt_live_room", "session_id", "participant_id", "state", "answered_count", "question_count",
+                 "deadline_at", "paused_at", "last_contact_at", "terminal_id", "total_points", "max_points", "verdict",
+                 info={"only_on": "sqlite"}).ddl_if(dialect="sqlite"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id"), unique=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("exam_session.id"), index=True)

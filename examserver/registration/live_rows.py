@@ -88,7 +88,7 @@ def _contact():
 
 def _joined(query, session_id: int):
     return (query.select_from(Participant)
-            .outerjoin(Attempt, Attempt.participant_id == Participant.id)
+            .outerjoin(Attempt, sa.and_(Attempt.participant_id == Participant.id, Attempt.session_id == session_id))
             .outerjoin(Terminal, Terminal.id == Attempt.terminal_id)
             .where(Participant.session_id == session_id))
 
