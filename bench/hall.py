@@ -37,12 +37,15 @@ import threading
 import time
 
 from bench import servers
+from examserver.config import SETTINGS
 from bench.client import Browser
 from bench.loadgen import serve as loadgen_serve
 from bench.prepare import prepare
 from bench.report import pct, table
 
-POLLS_PER_EXAM = 90 * 60 // 5  # the kiosk polls /kiosk/api/state every 5 s
+# An idle kiosk polls /kiosk/api/state every EXAM_KIOSK_POLL_SECONDS (a save
+# answers it too, so a sitting makes fewer: counting all of them is the worst case).
+POLLS_PER_EXAM = 90 * 60 // SETTINGS["KIOSK_POLL_SECONDS"].default
 
 
 class Generators:

@@ -138,7 +138,9 @@ def _make_private(path: str | None) -> None:
 
 
 # A Core connection opened with ``execution_options(**{READ_ONLY_OPTION: True})``
-# reads in a snapshot like a ``@db.read_only`` request (kiosk/fastpath.py).
+# reads in one snapshot like a ``@db.read_only`` request; with the value
+# ``"statement"`` each statement reads on its own snapshot with no BEGIN at all
+# (SQLite; kiosk/fastpath.py, whose reads are safe that way: see exam/saving).
 READ_ONLY_OPTION = "examserver_read_only"
 
 
@@ -168,7 +170,12 @@ def make_engine(url: str) -> sa.Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - trivial
-            if _read_only_requested() or conn.get_execution_options().get(READ_ONLY_OPTION):
+            reads = conn.get_execution_options().get(READ_ONLY_OPTION)
+            if reads == "statement":
+                # Each statement reads its own WAL snapshot (SQLite's autocommit):
+                # for readers whose statements do not need one shared snapshot.
+                return
+            if reads or _read_only_requested():
                 # A reader works on a WAL snapshot and never waits for writers.
                 conn.exec_driver_sql("BEGIN")
                 return

@@ -121,7 +121,9 @@ class KioskFastPath:
         with self.app.app_context():
             engine = db.engine
             with engine.connect() as reader:
-                reader.execution_options(**{READ_ONLY_OPTION: True})  # a snapshot: never waits for writers
+                # Never waits for writers; no shared snapshot needed (exam/saving: the
+                # form is frozen, the journal read stops at the snapshot's head).
+                reader.execution_options(**{READ_ONLY_OPTION: "statement"})
                 seen = saving.snapshot(secret, reader)
                 if seen is None:
                     return None
@@ -143,7 +145,7 @@ class KioskFastPath:
         with self.app.app_context():
             engine = db.engine
             with engine.connect() as reader:
-                reader.execution_options(**{READ_ONLY_OPTION: True})
+                reader.execution_options(**{READ_ONLY_OPTION: "statement"})  # one statement: no BEGIN
                 seen = saving.snapshot(secret, reader)
                 now = clock.now()
                 if seen is None or attempts.deadline_passed(seen, now):
