@@ -41,11 +41,14 @@ def test_new_blueprint_version_with_feasibility_approved_by_another_admin(app, l
     page.click("#blueprints >> text=TEST-U-A")
     page.click("#new-version")
     page.wait_for_selector("#blueprint-form")
-    # ask for more subject questions than there are approved items: the check shows the short topic
+    # ask for more subject questions than there are approved items: the check follows the typing
     page.fill("input[name=s1_q0_count]", "40")
-    page.click("#check-blueprint")
+    page.wait_for_selector("#feasibility tr.short")
     short = page.locator("#feasibility tr.short")
     assert short.count() == 1 and "SUBJ" in short.inner_text() and "недостаточно утверждённых" in short.inner_text()
+    assert page.input_value("input[name=s1_q0_count]") == "40"     # nothing reloaded under the typing
+    page.fill("input[name=s1_q0_count]", "3")
+    page.wait_for_selector("#feasibility tr.short", state="detached")
     # a wrong field is named where it is, and the values typed so far come back
     page.fill("input[name=s1_q0_count]", "3")
     page.fill("input[name=duration]", "45")
