@@ -13,15 +13,16 @@ candidate's form then only orders the options.
 """
 from __future__ import annotations
 
+from question_bank.drawing import Form
 from question_bank.items import Item
 from question_bank.scoring import present_item
 
-from examserver.exam import attempts, journal
+from examserver.bank.store import items_for_refs
+from examserver.exam import journal
 from examserver.models import Attempt
 
 _SHOWN: dict[tuple[str, int, str], tuple[Item, dict]] = {}
 _MAX_SHOWN = 20_000
-
 
 def _shown(item: Item, language: str) -> dict:
     """``item`` presented in ``language``: type, text and option texts by id (kept per parsed version)."""
@@ -40,9 +41,10 @@ def _shown(item: Item, language: str) -> dict:
 def full_state(attempt: Attempt) -> dict:
     """What the exam screen needs besides the timing (see kiosk/api.py ``_timing``)."""
     events = journal.events_for(attempt) if attempt.last_seq > 0 else []  # seq 0 is the start alone
-    items = attempts.items_of(attempt)
+    form = Form.from_dict(attempt.form)
+    items = items_for_refs(form.item_refs())
     questions = []
-    for slot in attempts.form_of(attempt).slots:
+    for slot in form.slots:
         shown = _shown(items[slot.item_ref], attempt.language)
         texts = shown["options"]
         if sorted(slot.option_order) != sorted(texts):

@@ -11,6 +11,7 @@ from examserver.db import db
 from examserver.models import TerminalState
 from examserver.appeals import filing as appeals
 from examserver.exam import attempts
+from examserver.exam import saving
 from examserver.core import audit
 from examserver.exam import code_login
 from examserver.protocols import issuing as protocols
@@ -150,7 +151,8 @@ def instructions():
 @db.read_only
 def exam():
     """The exam shell; kiosk.js loads the questions and state from the API."""
-    attempt = active_attempt()
+    # The running attempt as the snapshot sees it: one Core query, the frozen form not read.
+    attempt = saving.snapshot(request.cookies.get(COOKIE))
     if attempt is not None and attempts.deadline_passed(attempt, clock.now()):
         db.begin_write()  # finishing it writes: a journal writer holds the lock
         attempt = active_attempt(lock=True)
@@ -161,6 +163,7 @@ def exam():
         if result_attempt() is not None:
             return redirect(url_for("kiosk.result"))
         return redirect(url_for("kiosk.index"))
+    use_language(attempt.language)
     session.pop("kiosk_login", None)
     # This browser session runs this attempt: it may show its result later (and only it may).
     session["kiosk_attempt"] = attempt.id
