@@ -193,3 +193,11 @@ def test_position_editor(admins, client):  # noqa: F811
         assert entries["position.create"].reason == "штат 2027"
         assert entries["position.update"].details == {
             "title": "Башкы адис / Главный специалист → Башкы адис / Ведущий специалист"}
+
+
+def test_out_of_range_ids_are_a_404(admins, client):  # noqa: F811
+    login(client, "author")
+    for url in ("/admin/bank/blueprints/TEST-U-A/99999999999999999999/edit", "/admin/bank/blueprints/" + "X" * 500
+                + "/1/edit", "/admin/bank/positions/edit?code=" + "X" * 5000):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, data={"action": "save"}).status_code == 404, url
