@@ -1,0 +1,113 @@
+"""The start storm's structure (issue 15, B1), pinned without timings.
+
+A terminal's start is seven requests: the code (then the confirm page), the
+language (then the instructions page), the start (then the exam page) and
+the exam's full state. ``make bench`` measures their speed; these tests pin
+what makes them cheap: few statements, the pages read in a snapshot (on
+SQLite they never wait for the write gate), the code login's write after its
+reads, the start's gates in two statements, a fresh exam without journal.
+"""
+from __future__ import annotations
+
+import re
+
+from kiosk_helpers import start_exam
+
+# Before issue 15's B1 work a start sent 57 statements (bench/profile_start --sql).
+MOST_STATEMENTS_PER_START = 30
+
+
+def _record(statements, request):
+    statements.statements.clear()
+    statements.recording = True
+    try:
+        return request()
+    finally:
+        statements.recording = False
+
+
+def _writer_began(statements) -> list[int]:
+    """Where SQLite's write transactions began (the write gate); none on PostgreSQL."""
+    return [i for i, s in enumerate(statements.statements) if s.upper().startswith("BEGIN IMMEDIATE")]
+
+
+def _login(kclient, code):
+    r = kclient.post("/kiosk/code", data={"code": code})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/confirm"), r.headers.get("Location")
+
+
+def _choose(kclient, language="ky"):
+    r = kclient.post("/kiosk/confirm", data={"language": language})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/instructions")
+
+
+def test_the_code_login_reads_in_two_queries_then_writes_its_audit_entry(kclient, candidate, statements):
+    _record(statements, lambda: _login(kclient, candidate[1]))
+    # The terminal by its cookie; the code with its participant, session, position,
+    # attempt and the start gates' facts; the audit entry "code accepted".
+    assert statements.verbs() == ["SELECT", "SELECT", "INSERT"], statements.sql()
+    assert statements.sql()[-1].startswith("INSERT INTO audit_entry")
+    # SQLite: the write gate is taken after the reads, for the audit entry alone.
+    began = _writer_began(statements)
+    assert began in ([], [len(statements.statements) - 2]), statements.statements
+
+
+def test_wrong_codes_typed_before_are_forgotten_after_a_good_one(kclient, candidate, statements):
+    assert kclient.post("/kiosk/code", data={"code": "AAAA-AAAA"}).status_code == 303
+    _record(statements, lambda: _login(kclient, candidate[1]))
+    assert [s for s in statements.sql() if s.startswith("DELETE FROM rate_event")], statements.sql()
+
+
+def test_the_pages_between_code_and_start_read_one_query_in_a_snapshot(kclient, candidate, statements):
+    _login(kclient, candidate[1])
+    assert kclient.get("/kiosk/confirm").status_code == 200  # warm: the blueprint is parsed once per process
+    for request in (lambda: kclient.get("/kiosk/confirm"), lambda: _choose(kclient),
+                    lambda: kclient.get("/kiosk/instructions")):
+        r = _record(statements, request)
+        assert r is None or r.status_code == 200
+        # Terminal (cookie), candidate, position and the latest blueprint version in one query.
+        assert statements.verbs() == ["SELECT"], statements.sql()
+        assert _writer_began(statements) == [], statements.statements
+
+
+def test_the_start_reads_its_gates_in_two_statements(kclient, candidate, statements):
+    _login(kclient, candidate[1])
+    _choose(kclient)
+    r = _record(statements, lambda: kclient.post("/kiosk/instructions"))
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/exam")
+    sql = statements.sql()
+    gates = [s for s in sql if s.startswith("SELECT") and re.search(r"\bFROM (terminal|exam_session)\b", s)]
+    # 1. terminal + participant (+ position), locked; 2. the session locked shared with
+    # the other facts: an attempt already started, the terminal busy, the code live,
+    # a failure that could bar (retake), the latest blueprint version.
+    assert len(gates) == 2, sql
+    assert "access_code" in gates[1] and "exam_blueprint" in gates[1] and "attempt" in gates[1]
+    assert not [s for s in sql if "access_code" in s and s not in gates], sql
+    assert [s.split(" (")[0] for s in sql if s.startswith("INSERT")] == [
+        "INSERT INTO attempt", "INSERT INTO journal_event", "INSERT INTO audit_entry"], sql
+
+
+def test_the_exam_page_and_a_fresh_exam_read_neither_form_nor_journal_twice(kclient, candidate, statements):
+    _login(kclient, candidate[1])
+    _choose(kclient)
+    assert kclient.post("/kiosk/instructions").status_code == 303
+    r = _record(statements, lambda: kclient.get("/kiosk/exam"))
+    assert r.status_code == 200
+    assert statements.verbs() == ["SELECT"], statements.sql()
+    assert not re.search(r"attempt\.form\b(?!_)", statements.sql()[0])  # the shell needs no form
+    assert _writer_began(statements) == []
+    r = _record(statements, lambda: kclient.get("/kiosk/api/state?full=1"))
+    assert r.status_code == 200 and len(r.get_json()["questions"]) > 0
+    assert r.get_json()["answers"] == {} and r.get_json()["current"] == 1
+    assert not [s for s in statements.sql() if "journal_event" in s], statements.sql()
+
+
+def test_a_whole_start_sends_few_statements(kclient, candidate, statements):
+    def storm_terminal():
+        state = start_exam(kclient, candidate[1])
+        assert kclient.get("/kiosk/exam").status_code == 200
+        return state
+
+    state = _record(statements, storm_terminal)
+    assert state["questions"] and state["last_seq"] == 0
+    assert len(statements.sql()) <= MOST_STATEMENTS_PER_START, "\n".join(statements.sql())
