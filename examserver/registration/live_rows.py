@@ -17,6 +17,7 @@ makes every row "changed".
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from examserver.db import db
+from examserver.models.base import UTCDateTime
 from examserver.models import (AccessCode, Admission, Attempt, AttemptState, AuditEntry, Participant, Terminal,
                                TerminalState)
 
@@ -86,55 +88,79 @@ def _contact():
     return sa.func.coalesce(Attempt.last_contact_at, Terminal.last_seen_at)
 
 
-def _joined(query, session_id: int):
+SESSION = sa.bindparam("b_session")          # the session's id
+SINCE = sa.bindparam("b_since", type_=UTCDateTime())
+SILENT_BEFORE = sa.bindparam("b_silent", type_=UTCDateTime())
+
+
+def _joined(query):
     return (query.select_from(Participant)
-            .outerjoin(Attempt, sa.and_(Attempt.participant_id == Participant.id, Attempt.session_id == session_id))
+            # session_id too: SQLite then reads the attempt from ix_attempt_live_room alone (migration 0010)
+            .outerjoin(Attempt, sa.and_(Attempt.participant_id == Participant.id, Attempt.session_id == SESSION))
             .outerjoin(Terminal, Terminal.id == Attempt.terminal_id)
-            .where(Participant.session_id == session_id))
+            .where(Participant.session_id == SESSION))
 
 
-def _audited_since(since: datetime, object_type: str):
-    """Ids (as text, as the audit stores them) of the objects of ``object_type`` audited since ``since``."""
-    return sa.select(AuditEntry.object_id).where(AuditEntry.at >= since, AuditEntry.object_type == object_type)
+def _audited_since(object_type: str):
+    """Ids (as text, as the audit stores them) of the objects of ``object_type`` audited since ``SINCE``."""
+    return sa.select(AuditEntry.object_id).where(AuditEntry.at >= SINCE, AuditEntry.object_type == object_type)
 
 
-def changed_since(session_id: int, since: datetime):
-    """The condition "this row may show something new since ``since``"."""
+def _changed_since():
+    """The condition "this row may show something new since ``SINCE``"."""
     as_text = lambda column: sa.cast(column, sa.String(64))  # noqa: E731
-    session_changed = sa.exists(_audited_since(since, "exam_session").where(AuditEntry.object_id == str(session_id)))
+    session_changed = sa.exists(_audited_since("exam_session").where(AuditEntry.object_id == as_text(SESSION)))
     return sa.or_(
-        Attempt.last_contact_at >= since,
-        as_text(Participant.id).in_(_audited_since(since, "participant")),
-        as_text(Attempt.id).in_(_audited_since(since, "attempt")),
-        as_text(Attempt.terminal_id).in_(_audited_since(since, "terminal")),
-        Terminal.locked_at >= since,
+        Attempt.last_contact_at >= SINCE,
+        as_text(Participant.id).in_(_audited_since("participant")),
+        as_text(Attempt.id).in_(_audited_since("attempt")),
+        as_text(Attempt.terminal_id).in_(_audited_since("terminal")),
+        Terminal.locked_at >= SINCE,
         session_changed,
     )
 
 
-def rows(session_id: int, since: datetime | None = None) -> list[tuple]:
-    """The table's rows (values in ``COLUMNS`` order), all of them or those changed since ``since``."""
-    query = _joined(sa.select(
+@functools.cache
+def _statements() -> dict[str, sa.Select]:
+    """The room's statements, built once per process (their bound values vary)."""
+    every_row = _joined(sa.select(
         Participant.id, _name(), Participant.seat, _state(), Attempt.id, Attempt.answered_count, Attempt.question_count,
         epoch_ms(Attempt.deadline_at), epoch_ms(Attempt.paused_at), epoch_ms(_contact()), Attempt.terminal_id,
         Terminal.seat, sa.type_coerce(Terminal.state, sa.String), Attempt.total_points, Attempt.max_points,
         Attempt.verdict,
-    ), session_id).order_by(Participant.seat, Participant.surname, Participant.name, Participant.id)
-    if since is not None:
-        query = query.where(changed_since(session_id, since))
-    return [tuple(row) for row in db.session.execute(query)]
+    )).order_by(Participant.seat, Participant.surname, Participant.name, Participant.id)
+    contact = _contact()
+    silent = sa.and_(Attempt.state == AttemptState.IN_PROGRESS, sa.or_(contact.is_(None), contact <= SILENT_BEFORE))
+    inner = _joined(sa.select(_state().label("state"), sa.case((silent, 1), else_=0).label("silent"))).subquery()
+    terminals = sa.select(Terminal.id, Terminal.seat, sa.type_coerce(Terminal.state, sa.String),
+                          epoch_ms(Terminal.last_seen_at)).where(Terminal.room_id == sa.bindparam("b_room"))
+    return {
+        "rows": every_row,
+        "changed": every_row.where(_changed_since()),
+        "counts": sa.select(inner.c.state, sa.func.count(), sa.func.sum(inner.c.silent)).group_by(inner.c.state),
+        "terminals": terminals.where(Terminal.state != TerminalState.REVOKED).order_by(Terminal.seat, Terminal.id),
+        "locked": terminals.where(Terminal.state == TerminalState.LOCKED).order_by(Terminal.seat, Terminal.id),
+    }
+
+
+def _execute(name: str, **values):
+    """Run one of the room's statements on the session's connection (Core
+    rows: the ORM's row processing costs more than the query for 2,000)."""
+    return db.session.connection().execute(_statements()[name], values)
+
+
+def rows(session_id: int, since: datetime | None = None) -> list[tuple]:
+    """The table's rows (values in ``COLUMNS`` order), all of them or those changed since ``since``."""
+    if since is None:
+        return [tuple(row) for row in _execute("rows", b_session=session_id)]
+    return [tuple(row) for row in _execute("changed", b_session=session_id, b_since=since)]
 
 
 def counts(session_id: int, silent_before: datetime) -> dict[str, int]:
     """Candidates per state, plus ``silent``: running tests whose terminal was
     last heard from at or before ``silent_before``; aggregated in SQL."""
-    contact = _contact()
-    silent = sa.and_(Attempt.state == AttemptState.IN_PROGRESS, sa.or_(contact.is_(None), contact <= silent_before))
-    inner = _joined(sa.select(_state().label("state"), sa.case((silent, 1), else_=0).label("silent")),
-                    session_id).subquery()
     out: dict[str, int] = {}
-    for state, count, silent_count in db.session.execute(
-            sa.select(inner.c.state, sa.func.count(), sa.func.sum(inner.c.silent)).group_by(inner.c.state)):
+    for state, count, silent_count in _execute("counts", b_session=session_id, b_silent=silent_before):
         out[state] = count
         if silent_count:
             out["silent"] = out.get("silent", 0) + int(silent_count)
@@ -143,10 +169,4 @@ def counts(session_id: int, silent_before: datetime) -> dict[str, int]:
 
 def room_terminals(room_id: int, locked_only: bool = False) -> list[tuple]:
     """``(id, seat, state, last_seen_ms)`` of the room's terminals (not revoked), or only the locked ones."""
-    query = sa.select(Terminal.id, Terminal.seat, sa.type_coerce(Terminal.state, sa.String),
-                      epoch_ms(Terminal.last_seen_at)).where(Terminal.room_id == room_id)
-    if locked_only:
-        query = query.where(Terminal.state == TerminalState.LOCKED)
-    else:
-        query = query.where(Terminal.state != TerminalState.REVOKED)
-    return [tuple(row) for row in db.session.execute(query.order_by(Terminal.seat, Terminal.id))]
+    return [tuple(row) for row in _execute("locked" if locked_only else "terminals", b_room=room_id)]
