@@ -135,3 +135,16 @@ def test_the_predraw_command_names_whom_the_bank_cannot_serve(runner, candidate,
     result = runner.invoke(args=["predraw", "--session", str(kworld.session)])
     assert result.exit_code == 1 and name in result.output and "Traceback" not in result.output, result.output
 
+
+
+def test_an_item_retired_after_the_issue_is_never_shown(kclient, candidate, loaded_bank, statements):
+    with loaded_bank.app_context():
+        row = _predrawn(candidate[0])
+        item_id, version = Form.from_dict(row.form).item_refs()[0]
+        db.session.execute(sa.update(BankItem).where(BankItem.item_id == item_id, BankItem.version == version)
+                           .values(status="retired"))
+        db.session.commit()
+    assert _start(kclient, candidate[1], statements) != []  # drawn afresh at the start
+    with loaded_bank.app_context():
+        attempt = db.session.scalar(sa.select(Attempt))
+        assert item_id not in {i for i, _v in Form.from_dict(attempt.form).item_refs()}
