@@ -22,6 +22,7 @@ SPARE_QUOTAS = 2
 def _render(base, values: dict, errors: dict, latest: int, fill, message: str = "", status: int = 200):
     return render_template("bank/edit_blueprint.html", base=base, values=values, errors=errors, latest=latest,
                            fill=fill, message=message, topics=catalogue.topics(), langs=editor.LANGS,
+                           offered=editor.languages_for(base),
                            spare=SPARE_QUOTAS, max_sections=editor.MAX_SECTIONS, max_quotas=editor.MAX_QUOTAS,
                            comment=request.form.get("comment", "")[:2000] if request.method == "POST" else ""
                            ), status

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 
 from question_bank.blueprint import THRESHOLD_KINDS, Blueprint, Quota, Section, Threshold
 from question_bank.blueprint_files import SECTION_CODE_RE
-from question_bank.items import MAX_CODE
+from question_bank.items import LANGUAGES, MAX_CODE
 
 from examserver import clock
 from examserver.bank.blueprints import TopicFill, feasibility_of, record_author
@@ -100,7 +100,7 @@ def _read_values(form: Mapping[str, str]) -> dict[str, Any]:
         if section["code"] or section["min"] or section["quotas"] or any(section["title"].values()):
             sections.append(section)
     return {"title": {lang: _text(form, f"title_{lang}") for lang in LANGS}, "duration": _text(form, "duration"),
-            "languages": [lang for lang in LANGS if form.get(f"lang_{lang}")], "shuffle": bool(form.get("shuffle")),
+            "languages": [lang for lang in LANGUAGES if form.get(f"lang_{lang}")], "shuffle": bool(form.get("shuffle")),
             "threshold_kind": _text(form, "threshold_kind"), "threshold_value": _text(form, "threshold_value"),
             "sections": sections}
 
@@ -191,6 +191,11 @@ def read_form(form: Mapping[str, str], base: ExamBlueprint, version: int) -> Dra
                                 values["shuffle"], threshold, tuple(sections))
     draft.fill = feasibility_of(draft.blueprint)
     return draft
+
+
+def languages_for(base: ExamBlueprint) -> tuple[str, ...]:
+    """The languages the form offers: Kyrgyz and Russian, and any other the base version has."""
+    return LANGS + tuple(lang for lang in LANGUAGES if lang in base.payload.get("languages", ()) and lang not in LANGS)
 
 
 def latest_version(code: str) -> int:

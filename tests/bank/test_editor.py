@@ -201,3 +201,20 @@ def test_out_of_range_ids_are_a_404(admins, client):  # noqa: F811
                 + "/1/edit", "/admin/bank/positions/edit?code=" + "X" * 5000):
         assert client.get(url).status_code == 404, url
         assert client.post(url, data={"action": "save"}).status_code == 404, url
+
+
+def test_a_language_beyond_kyrgyz_and_russian_is_offered_and_kept(admins, client, current):  # noqa: F811
+    with admins.app_context():
+        row = latest_blueprint("TEST-U-A")
+        payload = dict(row.payload, version=2, languages=["ky", "ru", "en"])
+        db.session.add(ExamBlueprint(code=row.code, version=2, group_code=row.group_code, payload=payload,
+                                     digest="x" * 64, imported_at=row.imported_at))
+        db.session.commit()
+    login(client, "author")
+    page = client.get("/admin/bank/blueprints/TEST-U-A/2/edit").get_data(as_text=True)
+    assert 'name="lang_en" value="1" checked' in page
+    response = client.post("/admin/bank/blueprints/TEST-U-A/2/edit",
+                           data=form_of(current, lang_en="1", duration="31", latest="2", action="save"))
+    assert response.status_code == 302
+    with admins.app_context():
+        assert latest_blueprint("TEST-U-A").payload["languages"] == ["ky", "ru", "en"]
