@@ -10,7 +10,7 @@ from question_bank.present import present_item
 
 from examserver import clock
 from examserver.bank import blueprints as bp_service
-from examserver.bank import catalogue, statistics, stats_cache, workflow
+from examserver.bank import catalogue, stats_cache, workflow
 from examserver.core.errors import NotFound, ServiceError
 from examserver.models import Role
 
@@ -62,7 +62,7 @@ def item(item_id: str):
     shown = request.args.get("version", type=int)
     row = next((v for v in versions if v.version == shown), versions[0])
     diffs = {new.version: catalogue.diff(old, new) for new, old in zip(versions, versions[1:])}
-    usage = statistics.usage(row.item_id)
+    usage = stats_cache.usage(row.item_id)
     # Only the blueprints that used the item: each needs all its attempts (totals), not the whole history.
     stats = [found for code in sorted({c for per in usage.values() for c in per})
              for found in stats_cache.cached(code).item(row.item_id)]

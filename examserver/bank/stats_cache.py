@@ -11,6 +11,9 @@ the stamp, so the next view recomputes; nothing else feeds the figures (item
 versions are immutable, a finished attempt's answers and times are frozen in
 its journal up to the finish).
 
+An item page's "where it was used" (every attempt's form, finished or not)
+is kept the same way, stamped by all attempts.
+
 The rows live in the database, not in worker memory (invariant 9): every
 worker and app instance shares them. At most ``MAX_ENTRIES`` rows are kept
 (the least recently computed go first). ``examserver stats`` always computes
@@ -65,6 +68,24 @@ def cached(blueprint: str | None = None, since: date | None = None, session_id: 
     stats = statistics.collect(blueprint, since, session_id, min_responses=min_responses)
     _store(k, now_stamp, encode(stats))
     return stats
+
+
+def usage(item_id: str) -> dict[int, dict[str, int]]:
+    """Where each version of ``item_id`` was used (``statistics.usage``), kept while no attempt
+    was added or removed (count, sum of ids and latest start of all attempts)."""
+    count, total, last = db.session.execute(sa.select(
+        sa.func.count(Attempt.id), sa.func.coalesce(sa.func.sum(Attempt.id), 0), sa.func.max(Attempt.started_at))
+    ).one()
+    k, now_stamp = f"usage={item_id}", f"v{FORMAT}:{count}:{total}:{last.isoformat() if last else ''}"
+    row = db.session.execute(sa.select(StatsCache.stamp, StatsCache.payload).where(StatsCache.key == k)).first()
+    if row is not None and row.stamp == now_stamp:
+        try:
+            return {int(v): dict(per) for v, per in row.payload["versions"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass
+    found = statistics.usage(item_id)
+    _store(k, now_stamp, {"versions": {str(v): per for v, per in found.items()}})
+    return found
 
 
 def _store(k: str, now_stamp: str, payload: dict) -> None:

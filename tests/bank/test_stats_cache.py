@@ -95,3 +95,27 @@ def test_a_row_that_no_longer_fits_is_recomputed(admins, clock, counted):  # noq
         stats_cache.cached()
         db.session.execute(sa.update(StatsCache).values(payload={"blueprints": [{"code": "X"}]}))
         assert stats_cache.cached().attempts == 1 and len(counted) == 2
+
+
+def test_where_an_item_was_used_is_kept_until_an_attempt_starts(admins, client, clock, monkeypatch):  # noqa: F811
+    calls = []
+    real = statistics.usage
+    monkeypatch.setattr(statistics, "usage", lambda item_id: calls.append(item_id) or real(item_id))
+    with admins.app_context():
+        world = build_world()
+        sit(world, "21505199012340", 4, clock)
+        db.session.commit()
+        used = next(iter(stats_cache.cached().blueprints[0].items))[0]
+        db.session.commit()
+    login(client, "author")
+    for _ in range(2):
+        page = client.get(f"/admin/bank/items/{used}").get_data(as_text=True)
+        assert 'class="item-stat"' in page
+    assert calls == [used]
+    with admins.app_context():
+        assert stats_cache.usage(used) == real(used) and set(stats_cache.usage(used)) == {1}
+        participant = add_participant(world, "21505199012341")
+        attempts.start_attempt(participant, db.session.get(Terminal, world.terminal), "ky")
+        db.session.commit()
+    client.get(f"/admin/bank/items/{used}")
+    assert calls == [used, used]
