@@ -136,7 +136,7 @@ def state():
         seen = saving.snapshot(request.cookies.get(COOKIE))
         now = clock.now()
         if seen is not None and not attempts.deadline_passed(seen, now):
-            liveness.book_for(db.engine).note(seen.id, now)
+            liveness.book_for(db.hot_engine).note(seen.id, now)
             return jsonify(_timing(seen))
     attempt = active_attempt()
     if attempt is None:
@@ -148,7 +148,7 @@ def state():
             return _no_attempt()
         _touch(attempt)
     else:
-        liveness.book_for(db.engine).note(attempt.id, clock.now())
+        liveness.book_for(db.hot_engine).note(attempt.id, clock.now())
     if attempt.state == AttemptState.FINISHED:
         return jsonify({"state": "finished"})
     body = _timing(attempt)

@@ -72,6 +72,10 @@ class KioskFastPath:
         self.csrf_limit = config.get("WTF_CSRF_TIME_LIMIT")
         self.session_cookie = config["SESSION_COOKIE_NAME"]
         self.secure_headers = config["SESSION_COOKIE_SECURE"]
+        # Reads need no shared snapshot (see _save): SQLite sends no BEGIN,
+        # PostgreSQL reads in autocommit (no BEGIN/ROLLBACK round trips).
+        self.read_options = ({READ_ONLY_OPTION: "statement"} if config["DATABASE_URL"].startswith("sqlite")
+                             else {"isolation_level": "AUTOCOMMIT"})
         self._session_serializer = None
         self._csrf_serializer = None
         self._headers = [(name, value) for name, value in _STATIC_HEADERS]
@@ -119,11 +123,11 @@ class KioskFastPath:
         if not isinstance(body, dict) or input_guard._bad_string(body):
             return None
         with self.app.app_context():
-            engine = db.engine
+            engine = db.hot_engine
             with engine.connect() as reader:
                 # Never waits for writers; no shared snapshot needed (exam/saving: the
                 # form is frozen, the journal read stops at the snapshot's head).
-                reader.execution_options(**{READ_ONLY_OPTION: "statement"})
+                reader.execution_options(**self.read_options)
                 seen = saving.snapshot(secret, reader)
                 if seen is None:
                     return None
@@ -143,9 +147,9 @@ class KioskFastPath:
         if not secret:
             return None
         with self.app.app_context():
-            engine = db.engine
+            engine = db.hot_engine
             with engine.connect() as reader:
-                reader.execution_options(**{READ_ONLY_OPTION: "statement"})  # one statement: no BEGIN
+                reader.execution_options(**self.read_options)  # one statement: no BEGIN
                 seen = saving.snapshot(secret, reader)
                 now = clock.now()
                 if seen is None or attempts.deadline_passed(seen, now):

@@ -152,7 +152,7 @@ def test_without_a_terminal_cookie_both_say_no_test_runs_here(pair):
 def test_a_plain_save_is_served_by_the_fast_path_in_a_group_commit(pair, loaded_bank):
     (client, fast, state), _ = pair
     with loaded_bank.app_context():
-        committer = group_commit.committer_for(db.engine)
+        committer = group_commit.committer_for(db.hot_engine)
     before = committer.jobs
     r = fast(lambda: answer(client, 1, 1, [_first_option(state, 1)]))
     assert r.status_code == 200 and r.get_json()["ack"]["seq"] == 1
@@ -193,7 +193,7 @@ def test_csrf_is_checked_as_flask_wtf_checks_it(csrf_app, kworld, loaded_bank):
     body = {"seq": 1, "kind": "answer", "client_time": "t",
             "payload": {"slot": 1, "selected": [_first_option(state, 1)], "input": "click"}}
     with csrf_app.app_context():
-        committer = group_commit.committer_for(db.engine)
+        committer = group_commit.committer_for(db.hot_engine)
     before = committer.jobs
     for headers in ({}, {"X-CSRFToken": "forged"}, {"X-CSRFToken": csrf + "x"}):
         r = client.post("/kiosk/api/events", json=body, headers=headers)

@@ -36,7 +36,10 @@ def statements(loaded_bank):
     blocks: set ``statements.recording = True`` around the request to measure."""
     log = StatementLog()
     with loaded_bank.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", log)
+        # The kiosk fast path has its own pool on PostgreSQL (db.hot_engine).
+        engines = {db.engine, db.hot_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", log)
     yield log
-    event.remove(engine, "before_cursor_execute", log)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", log)
