@@ -92,7 +92,7 @@ def serve_command(bind: str, workers: int | None):
 
     The default number of workers depends on the database (gunicorn_conf.py):
     SQLite writers queue on a write gate shared by the processes, readers
-    never wait (examserver/db.py).
+    never wait (examserver/db_engines.py).
     """
     conf = Path(__file__).resolve().parent / "gunicorn_conf.py"
     args = [sys.executable, "-m", "gunicorn", "-c", str(conf), "--bind", bind]

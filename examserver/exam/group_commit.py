@@ -19,7 +19,7 @@ commits once; then it wakes each job's thread with its own result. So:
   for the commit in progress (no state in worker memory, invariant 5).
 
 One committer exists per process and engine; across processes the SQLite
-write gate (examserver/db.py) and PostgreSQL's row locks order the batches.
+write gate (examserver/db_engines.py) and PostgreSQL's row locks order the batches.
 """
 from __future__ import annotations
 
