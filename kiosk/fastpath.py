@@ -117,10 +117,10 @@ class KioskFastPath:
         secret = cookies.get(COOKIE)
         if not secret or not self._csrf_ok(environ, cookies):
             return None
-        if input_guard._json_problem(raw):
+        if input_guard.json_problem(raw):
             return None
         body = json.loads(raw.decode("utf-8"))
-        if not isinstance(body, dict) or input_guard._bad_string(body):
+        if not isinstance(body, dict) or input_guard.bad_string(body):
             return None
         with self.app.app_context():
             engine = db.hot_engine

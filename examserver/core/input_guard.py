@@ -71,7 +71,7 @@ def form_int(name: str, *, low: int = INT_MIN, high: int = INT_MAX, source=None)
     return value
 
 
-def _json_problem(raw: bytes) -> str | None:
+def json_problem(raw: bytes) -> str | None:
     """Why a JSON body must be refused before parsing, or None."""
     depth = deepest = 0
     in_string = escaped = False
@@ -95,7 +95,7 @@ def _json_problem(raw: bytes) -> str | None:
     return None
 
 
-def _bad_string(value) -> bool:
+def bad_string(value) -> bool:
     """A string holding NUL or a lone surrogate, anywhere in a parsed JSON value."""
     stack = [value]
     while stack:
@@ -160,13 +160,13 @@ def _check_json_body() -> None:
         raise BadInput(_("The request is too large."), "too_large", status=413)
     # Give the view the same bytes again, however it reads them (stream or get_data).
     request.stream = io.BytesIO(raw)
-    if _json_problem(raw):
+    if json_problem(raw):
         raise BadInput(_("The request is nested too deeply."), "too_deep")
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return  # the view answers malformed JSON with its own message
-    if _bad_string(body):
+    if bad_string(body):
         raise BadInput(_("The request contains a forbidden character."), "nul")
 
 
