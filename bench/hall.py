@@ -219,7 +219,8 @@ def run(args) -> dict:
             with Proctors(port, prepared["session_id"], args.proctors, 1.0, prepared["password"]) as proctors:
                 rounds.append(save_round(gens, "real", active_ids, args.clients, args.seconds))
             print("B2", rounds[-1], flush=True)
-            live.append({"p99_ms": (pct(proctors.samples, 99) or 0) * 1000, "n": len(proctors.samples),
+            live.append({"p99_ms": (pct(proctors.samples, 99) or 0) * 1000, "p50_ms": (pct(proctors.samples, 50) or 0) * 1000,
+                         "n": len(proctors.samples),
                          "errors": len(proctors.errors), "error_samples": proctors.errors[:3]})
             print("B4", live[-1], flush=True)
         best = lambda t: max((x for x in rounds if x["target"] == t), key=lambda x: x["saves_per_s"])  # noqa: E731
