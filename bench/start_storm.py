@@ -1,6 +1,7 @@
 """B1 alone: the start storm over HTTP, to compare server settings (gunicorn threads, backlog, workers).
 
-    .venv/bin/python -m bench.start_storm --terminals 500 [--workers 2] [--threads 4 8] [--database URL]
+    .venv/bin/python -m bench.start_storm --terminals 500 [--workers 2] [--threads 4 8] [--switch 0.005 0.001]
+                                          [--database URL]
 
 Prepares one database (bench/prepare.py: N candidates with codes and forms
 drawn ahead on N enrolled terminals), then for each setting starts the real
@@ -32,10 +33,15 @@ def main() -> None:
     parser.add_argument("--terminals", type=int, default=500)
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default 2 SQLite, 4 PostgreSQL)")
     parser.add_argument("--threads", type=int, nargs="+", default=[4], help="gunicorn threads per worker, one round each")
+    parser.add_argument("--switch", type=float, nargs="+", default=[None],
+                        help="the workers' GIL switch interval in seconds (GUNICORN_SWITCH_INTERVAL), one round each")
     parser.add_argument("--generators", type=int, default=4)
     parser.add_argument("--database", default=None, help="URL of an EMPTY PostgreSQL database (default: SQLite)")
     args = parser.parse_args()
-    if args.database and len(args.threads) > 1:
+    rounds = max(len(args.threads), len(args.switch))
+    settings = [(args.threads[min(i, len(args.threads) - 1)], args.switch[min(i, len(args.switch) - 1)])
+                for i in range(rounds)]
+    if args.database and rounds > 1:
         parser.error("PostgreSQL: one setting per run (the storm uses the prepared database up)")
 
     folder = tempfile.mkdtemp(prefix="examserver-storm-")
@@ -53,13 +59,16 @@ def main() -> None:
     pairs = [(n, s, c) for n, (s, c) in enumerate(prepared["pairs"])]
     ids = list(range(args.terminals))
     workers = args.workers or (4 if args.database else 2)
-    for threads in args.threads:
+    for threads, switch in settings:
         if not args.database:
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(database + suffix):
                     os.remove(database + suffix)
             shutil.copyfile(pristine, database)
         env["GUNICORN_WORKERS"], env["GUNICORN_THREADS"] = str(workers), str(threads)
+        env.pop("GUNICORN_SWITCH_INTERVAL", None)
+        if switch is not None:
+            env["GUNICORN_SWITCH_INTERVAL"] = str(switch)
         port = servers.free_port()
         real = servers.real_server(port, workers, env, os.path.join(folder, f"server-{threads}.log"))
         real.start()
@@ -74,7 +83,7 @@ def main() -> None:
             times, errors = outcomes(gens.call("storm", [(s, at) for s in gens.split(ids)]))
             cpu = real.cpu_seconds() - cpu0
             last = max(times) if times else float("nan")
-            print(f"{workers} workers x {threads} threads: {len(times)} started, last {last:.1f} s, "
+            print(f"{workers} workers x {threads} threads, switch {switch or 'default'}: {len(times)} started, last {last:.1f} s, "
                   f"p50 {pct(times, 50) or 0:.1f} s, {len(errors)} errors {errors[:2]}, server CPU {cpu:.1f} s "
                   f"({1000 * cpu / max(1, len(times)):.1f} ms per terminal), load before {load:.1f}", flush=True)
         finally:

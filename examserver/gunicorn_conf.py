@@ -17,6 +17,7 @@ Chosen from ``make bench`` on a 2-core machine (docs/benchmarks.md):
 """
 import multiprocessing
 import os
+import sys
 
 
 def _default_workers() -> int:
@@ -38,6 +39,13 @@ timeout = 30
 graceful_timeout = 20
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 75))
 worker_connections = 1000
+# A hall that starts at once opens a connection per terminal within a second:
+# the kernel's queue of connections not yet accepted must hold them all.
+backlog = int(os.environ.get("GUNICORN_BACKLOG", 2048))
+# How long a thread that wants the GIL waits before the running one must let
+# go (Python's default 5 ms). A writer back from its fsync needs the GIL again
+# while it holds SQLite's write gate (or a row lock): see docs/benchmarks.md B1.
+_SWITCH_INTERVAL = float(os.environ.get("GUNICORN_SWITCH_INTERVAL", 0) or 0)
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 # The deadline sweep runs inside every worker on a timer; a database lock makes
@@ -45,7 +53,9 @@ errorlog = "-"
 
 
 def post_worker_init(worker):
-    """Start this worker's deadline sweep thread (examserver/exam/sweep)."""
+    """Set this worker's GIL switch interval; start its deadline sweep thread (examserver/exam/sweep)."""
     from examserver.exam.sweep import start_background_sweep
 
+    if _SWITCH_INTERVAL > 0:
+        sys.setswitchinterval(_SWITCH_INTERVAL)
     start_background_sweep(worker.wsgi)
