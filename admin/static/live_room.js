@@ -159,7 +159,7 @@
     data.rows.forEach(function (values) {
       var pid = values[col.participant_id], key = JSON.stringify(values), entry = rows[pid];
       seen[pid] = true;
-      if (entry && entry.key === key) { return; }
+      if (entry && entry.key === key && !rebuildAll) { return; }
       if (!entry) { entry = rows[pid] = {}; reorder = true; }
       else if (entry.values[col.seat] !== values[col.seat]) { reorder = true; }
       var old = entry.tr;

@@ -53,9 +53,10 @@ def test_the_room_patches_changed_rows_only(app, loaded_bank, live_server, page)
         attempt = db.session.get(Attempt, running_id)
         question = attempts.form_of(attempt).slots[0]
         attempts.record_event(attempt, 1, "answer", {"slot": 1, "selected": [question.option_order[0]], "input": "click"}, "t")
-        registration.register_participant(db.session.get(ExamSession, session_id), {
+        newcomer = registration.register_participant(db.session.get(ExamSession, session_id), {
             "surname": "Жаңы", "name": "Келди", "patronymic": "", "pin": "22311200155555", "id_document": "ID155555",
             "position": "TEST-POS-1", "language": "ky", "seat": "2"}, Actor.cli())
+        registration.set_admission(newcomer, True, "", Actor.cli())
         db.session.commit()
 
     busy_row.locator("td.answered", has_text="1/7").wait_for()
@@ -70,3 +71,14 @@ def test_the_room_patches_changed_rows_only(app, loaded_bank, live_server, page)
     page.fill("#action-form textarea[name=reason]", "пожарная тревога")
     page.click("#action-confirm")
     busy_row.locator("td.state", has_text="приостановлен").wait_for(timeout=2000)
+
+    # Closing the session takes the no-show button off the waiting rows; the paused test keeps its actions.
+    new_row = page.locator("#live-table tr", has_text="Жаңы")
+    assert new_row.locator("button[data-action=no_show]").count() == 1
+    page.click("#close-session")
+    page.fill("#action-form textarea[name=reason]", "конец дня")
+    page.click("#action-confirm")
+    page.locator("#live-session-state", has_text="закрыт").wait_for(timeout=2000)
+    new_row.locator("td.actions").wait_for()
+    assert new_row.locator("button").count() == 0
+    assert busy_row.locator("button[data-action=resume]").count() == 1
