@@ -28,6 +28,19 @@ from bench.prepare import prepare
 from bench.report import pct
 
 
+def connections_per_process(port: int) -> list[int]:
+    """How the terminals' open connections are shared among the server's processes (``ss``)."""
+    import re
+    import subprocess
+
+    out = subprocess.run(["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+                         capture_output=True, text=True).stdout
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", out):
+        counts[pid] = counts.get(pid, 0) + 1
+    return sorted(counts.values(), reverse=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--terminals", type=int, default=500)
@@ -77,6 +90,7 @@ def main() -> None:
             servers.wait_ready(port, "/healthz")
             gens = Generators(args.generators, port, pairs, None, 0)
             gens.call("open", [(s,) for s in gens.split(ids)])
+            shares = connections_per_process(port)
             load = os.getloadavg()[0]
             cpu0 = real.cpu_seconds()
             at = time.time() + 2.0
@@ -85,7 +99,8 @@ def main() -> None:
             last = max(times) if times else float("nan")
             print(f"{workers} workers x {threads} threads, switch {switch or 'default'}: {len(times)} started, last {last:.1f} s, "
                   f"p50 {pct(times, 50) or 0:.1f} s, {len(errors)} errors {errors[:2]}, server CPU {cpu:.1f} s "
-                  f"({1000 * cpu / max(1, len(times)):.1f} ms per terminal), load before {load:.1f}", flush=True)
+                  f"({1000 * cpu / max(1, len(times)):.1f} ms per terminal), load before {load:.1f}, "
+                  f"kept-alive connections per worker {shares}", flush=True)
         finally:
             if gens is not None:
                 gens.stop()
