@@ -53,7 +53,7 @@ def load_demo(progress: Callable[[str], Callable[[int, int], None]] | None = Non
     # Demo items come in approved by the system; the review history says no person reviewed them.
     import_bank(DEMO_BANK, actor, approver=audit.Actor.system(), note=LOADER_NOTE,
                 progress=progress("demo items") if progress else None)
-    import_blueprints(DEMO_BLUEPRINTS, actor)
+    import_blueprints(DEMO_BLUEPRINTS, actor, approver=audit.Actor.system(), note=LOADER_NOTE)  # drawn at once
     centre = db.session.scalar(sa.select(Centre).where(Centre.code == "BISH"))
     if centre is None:
         centre = Centre(code="BISH", name={"ky": "Бишкек тестирлөө борбору", "ru": "Бишкекский центр тестирования",

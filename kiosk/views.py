@@ -10,6 +10,7 @@ from examserver import clock
 from examserver.db import db
 from examserver.models import TerminalState
 from examserver.appeals import filing as appeals
+from examserver.bank import drawn
 from examserver.exam import attempts
 from examserver.exam import saving
 from examserver.core import audit
@@ -99,6 +100,9 @@ def confirm():
     pending = _pending()
     if pending is None:
         return redirect(url_for("kiosk.index"))
+    if pending.blueprint is None:  # no approved version of the test (bank/drawn): no language to offer
+        flash(drawn.start_message(pending.participant.position.blueprint_code), "error")
+        return redirect(url_for("kiosk.index"), 303)
     languages = _languages(pending)
     if request.method == "POST":
         language = request.form.get("language", "")

@@ -153,18 +153,18 @@ def test_blueprints_path() -> Path:
 
 @pytest.fixture
 def loaded_bank(app, test_bank_path, test_blueprints_path):
-    """The small test bank, approved, its blueprint TEST-U-A and position TEST-POS-1.
+    """The small test bank, approved, its blueprint TEST-U-A (version 1, approved) and position TEST-POS-1.
 
-    A plain ``bank import`` brings drafts (issue 11); test data, like the demo,
-    comes in approved by a named system actor, as ``examserver demo`` does.
+    A plain ``bank import`` brings drafts and a plain ``blueprint import``
+    unapproved versions (issue 11); test data, like the demo, comes in
+    approved by a named system actor, as ``examserver demo`` does.
     """
     from examserver.bank.importing import LOADER_NOTE, import_bank
+    from examserver.bank.store import import_blueprints
     from examserver.core.audit import Actor
 
     with app.app_context():
         import_bank(test_bank_path, Actor.cli(), approver=Actor.system(), note=LOADER_NOTE)
+        import_blueprints(test_blueprints_path, Actor.cli(), approver=Actor.system(), note=LOADER_NOTE)
         db.session.commit()
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["blueprint", "import", str(test_blueprints_path)])
-    assert result.exit_code == 0, result.output
     return app

@@ -10,7 +10,7 @@ from question_bank.present import present_item
 
 from examserver import clock
 from examserver.bank import blueprints as bp_service
-from examserver.bank import catalogue, stats_cache, workflow
+from examserver.bank import catalogue, drawn, stats_cache, workflow
 from examserver.core.errors import NotFound, ServiceError
 from examserver.models import Role
 
@@ -141,10 +141,11 @@ def step(item_id: str, version: int, action: str):
 @bp.route("/blueprints")
 @role_required(Role.ADMIN)
 def blueprints():
-    """Every blueprint version with its approval, and the positions that use it."""
+    """Every blueprint version with its approval and whether it is drawn (the newest approved
+    version of its code) or awaits approval, and the positions that use it."""
     rows = bp_service.all_versions()
     return render_template("bank/blueprints.html", rows=rows, approvals={r.id: bp_service.approval(r) for r in rows},
-                           positions=bp_service.positions())
+                           states=drawn.states(), positions=bp_service.positions())
 
 
 @bp.route("/blueprints/import", methods=["POST"])
@@ -160,8 +161,8 @@ def import_blueprints():
     except ServiceError as exc:
         rows = bp_service.all_versions()
         return render_template("bank/blueprints.html", rows=rows, approvals={r.id: bp_service.approval(r) for r in rows},
-                               positions=bp_service.positions(), problems=exc.details.get("problems", [exc.message])
-                               ), exc.status
+                               states=drawn.states(), positions=bp_service.positions(),
+                               problems=exc.details.get("problems", [exc.message])), exc.status
     flash(_("Blueprints added: %(b)s; positions added: %(p)s, updated: %(u)s.", b=summary.blueprints_added,
             p=summary.positions_added, u=summary.positions_updated), "success")
     return redirect(url_for(".blueprints"))
@@ -184,4 +185,5 @@ def blueprint(code: str, version: int):
             flash(_("The blueprint and its thresholds are approved."), "success")
         return redirect(url_for(".blueprint", code=row.code, version=row.version))
     return render_template("bank/blueprint.html", row=row, approval=bp_service.approval(row),
+                           state=drawn.states().get(row.id, ("awaiting", None)),
                            author=bp_service.author(row), fill=bp_service.feasibility(row), positions=bp_service.positions(row.code))

@@ -3,7 +3,8 @@
 Seed 003 §22(б): the authority approves the test form and its thresholds.
 A version made in the console (editor or upload) records its author
 (``blueprint_author``); another administrator approves it (four eyes).
-A version imported on the command line has no recorded author.
+A version imported on the command line has no recorded author. Only an
+approved version is drawn (``bank/drawn``): a new one waits for its approval.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from question_bank.errors import BankError
 from question_bank.items import drawable_items
 
 from examserver import clock
+from examserver.bank import drawn
 from examserver.bank.store import ImportSummary, import_blueprints, latest_items
 from examserver.core import audit
 from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -76,20 +78,15 @@ def record_author(row: ExamBlueprint, actor: audit.Actor, comment: str = "") -> 
 
 def approve(row: ExamBlueprint, actor: audit.Actor, comment: str = "") -> BlueprintApproval:
     """Record the approval of a blueprint version and its thresholds (once per version);
-    the administrator who made the version in the console cannot approve it (four eyes)."""
+    the administrator who made the version in the console cannot approve it (four eyes).
+    From the next draw on, the newest approved version is drawn (``bank/drawn``)."""
     if approval(row) is not None:
         raise Conflict(_("This blueprint version is already approved."), "already_approved")
     made = author(row)
     if made is not None and made.author_id is not None and actor.kind == "user" and actor.id == made.author_id:
         raise Forbidden(_("The administrator who made this version cannot approve it; another administrator "
                           "must."), "four_eyes")
-    entry = BlueprintApproval(blueprint_id=row.id, approved_by_id=actor.id if actor.kind == "user" else None,
-                              approved_by=actor.name[:120], approved_at=clock.now(), comment=comment[:2000])
-    db.session.add(entry)
-    db.session.flush()
-    audit.record("blueprint.approve", ("exam_blueprint", f"{row.code} v{row.version}"), actor=actor,
-                 reason=comment[:2000], code=row.code, version=row.version)
-    return entry
+    return drawn.record_approval(row, actor, comment)
 
 
 def feasibility(row: ExamBlueprint) -> list[TopicFill]:

@@ -181,14 +181,26 @@ def blueprint_group():
 
 @blueprint_group.command("import")
 @click.argument("path", type=click.Path(exists=True))
+@click.option("--approved", is_flag=True, help="Approve every new version and its thresholds; needs --by.")
+@click.option("--by", metavar="USER", help="The active administrator who imports (and, with --approved, approves).")
 @with_appcontext
-def blueprint_import(path: str):
-    """Import blueprint and positions files; refuse blueprints the bank cannot fill."""
+def blueprint_import(path: str, approved: bool = False, by: str | None = None):
+    """Import blueprint and positions files; refuse blueprints the bank cannot fill.
+
+    New versions come in unapproved: the newest approved version of each code
+    stays the one drawn until an administrator approves them in the console
+    (Banks, Blueprints). With ``--approved --by USER`` (an active
+    administrator) they come in approved, USER recorded as their approver
+    (the approval's comment says "import --approved"). A stored version is
+    never approved by an import.
+    """
     from examserver.bank.store import import_blueprints
 
+    actor = _importer(by, approved) if (approved or by) else audit.Actor.cli()
     with transaction():
-        summary = import_blueprints(path, audit.Actor.cli())
-    click.echo(f"blueprints added: {summary.blueprints_added} (unchanged {summary.blueprints_unchanged}); "
+        summary = import_blueprints(path, actor, approver=actor if approved else None)
+    added = (" (approved)" if approved else " (awaiting approval)") if summary.blueprints_added else ""
+    click.echo(f"blueprints added: {summary.blueprints_added}{added} (unchanged {summary.blueprints_unchanged}); "
                f"positions added: {summary.positions_added}, updated: {summary.positions_updated}")
 
 

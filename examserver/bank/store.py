@@ -22,6 +22,7 @@ from question_bank.formats import load_bank
 from question_bank.items import Bank, Item, Topic as BankTopic
 
 from examserver import clock
+from examserver.bank import drawn
 from examserver.db import db
 from examserver.models import BankItem, ExamBlueprint, Position, Topic
 from examserver.core import audit
@@ -164,12 +165,19 @@ def check_blueprints(blueprints: Iterable[Blueprint | Located], items: list[Item
     return problems
 
 
-def import_blueprints(path: str | Path, actor: audit.Actor, extra_items: list[Item] | None = None) -> ImportSummary:
+def import_blueprints(path: str | Path, actor: audit.Actor, extra_items: list[Item] | None = None, *,
+                      approver: audit.Actor | None = None, note: str = drawn.APPROVED_NOTE) -> ImportSummary:
     """Import blueprint files (and positions files in the same set).
 
     A file holding ``positions:`` is read as a positions file. Every blueprint is
     checked against the approved items in the database. Every refusal names the
     file and line of the blueprint or position concerned.
+
+    New versions come in unapproved: they are not drawn until an administrator
+    approves them (``bank/drawn``). With an ``approver`` (``blueprint import
+    --approved --by ADMIN``, or the demo and test loaders as the system actor)
+    the new versions come in approved by them, ``note`` as the approval's
+    comment. A stored version is never approved by an import.
     """
     blueprint_files, position_files = _split_blueprint_paths(Path(path))
     if not blueprint_files and not position_files:
@@ -219,14 +227,20 @@ def import_blueprints(path: str | Path, actor: audit.Actor, extra_items: list[It
             row.updated_at = now
             summary.positions_updated += 1
     db.session.flush()
+    approved = [f"{row.code} v{row.version}" for row in summary.blueprints] if approver is not None else []
+    for row in summary.blueprints if approver is not None else ():
+        drawn.record_approval(row, approver, note, audited=False)   # the import's own entry names them
     audit.record("blueprint.import", ("blueprint", ""), actor=actor, path=str(path),
                  blueprints_added=summary.blueprints_added, positions_added=summary.positions_added,
-                 positions_updated=summary.positions_updated)
+                 positions_updated=summary.positions_updated,
+                 **({"blueprints": approved, "approved_by": approver.name}
+                    if approved and approver.kind == "user" else {}))
     return summary
 
 
 def latest_blueprint(code: str) -> ExamBlueprint | None:
-    """The newest version of blueprint ``code``."""
+    """The newest version of blueprint ``code``, approved or not: what the workbench shows.
+    A draw uses the newest approved version instead (``bank.drawn.drawn_blueprint``)."""
     return db.session.scalar(
         sa.select(ExamBlueprint).where(ExamBlueprint.code == code).order_by(ExamBlueprint.version.desc()).limit(1)
     )

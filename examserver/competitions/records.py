@@ -30,9 +30,9 @@ def _person(p: Participant) -> dict[str, str]:
 
 
 def _blueprint(competition: Competition) -> dict[str, Any] | None:
-    from examserver.bank.store import latest_blueprint
+    from examserver.bank.drawn import drawn_blueprint
 
-    row: ExamBlueprint | None = latest_blueprint(competition.position.blueprint_code)
+    row: ExamBlueprint | None = drawn_blueprint(competition.position.blueprint_code)  # the newest approved version
     if row is None:
         return None
     return {"code": row.code, "version": row.version, "digest": row.digest,

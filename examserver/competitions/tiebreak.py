@@ -22,7 +22,8 @@ from examserver import clock
 from examserver.db import db
 from examserver.models import (Admission, Attempt, Competition, CompetitionSession, ExamBlueprint, Participant,
                                Position, Room, RuleSet, TieBreak, TieBreakEntry)
-from examserver.bank.store import latest_blueprint, latest_items
+from examserver.bank import drawn
+from examserver.bank.store import latest_items
 from examserver.core import audit
 from examserver.core.errors import Conflict, ServiceError
 from examserver.competitions import announce, ranking
@@ -77,6 +78,9 @@ def _store_blueprint(competition: Competition, blueprint_row: ExamBlueprint,
                         digest=short.digest(), imported_at=clock.now())
     db.session.add(row)
     db.session.flush()
+    # Derived by rule (§29) from an approved version, threshold 0 %: approved by the system, saying from what.
+    drawn.record_approval(row, audit.Actor.system(), f"derived from {blueprint_row.code} v{blueprint_row.version}",
+                          audited=False)   # competition.tiebreak's entry names the blueprint and version
     return row, short
 
 
@@ -109,7 +113,9 @@ def schedule(competition: Competition, room: Room, session_date: date, starts_at
         raise ServiceError(_("The additional test must be held within %(n)s days of the main test "
                              "(from %(first)s to %(last)s).", n=DAYS, first=main_date.isoformat(),
                              last=due_on(competition).isoformat()), "tiebreak_date")
-    main_row = latest_blueprint(competition.position.blueprint_code)
+    main_row = drawn.drawn_blueprint(competition.position.blueprint_code)  # the newest approved version
+    if main_row is None:
+        raise drawn.refusal(competition.position.blueprint_code, competition.position.code)
     main = Blueprint.from_dict(main_row.payload)
     limit = max_questions(main)
     count = limit if count is None else count

@@ -73,10 +73,10 @@ def issue_code(participant: Participant, actor: audit.Actor) -> str:
     try:
         predraw.predraw_participant(participant, fresh=True)
     except ServiceError as exc:
-        if exc.code != "draw_failed":
+        if exc.code not in ("draw_failed", "blueprint_not_approved"):
             raise
         refused = _("No code was issued.")
-        raise ServiceError(f"{exc.message} {refused}", "draw_failed", status=409) from exc
+        raise ServiceError(f"{exc.message} {refused}", exc.code, status=409) from exc
     now = clock.now()
     db.session.execute(
         sa.update(AccessCode)

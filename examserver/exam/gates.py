@@ -137,7 +137,7 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
     terminal and participant locks, one statement locks the session shared and
     reads every other fact of the gates (an attempt already started, the
     terminal busy, the code still live, a failure that could bar) and the
-    latest version of the position's blueprint, returned (None: none set up).
+    drawn (newest approved) version of the position's blueprint, returned (None: none approved).
     """
     if not locked:
         lock_for_start(participant, terminal)

@@ -1,8 +1,8 @@
-"""The latest version of a position's blueprint, parsed once per process and digest.
+"""The drawn (newest approved) version of a position's blueprint, parsed once per process and digest.
 
-The kiosk's confirm and instructions pages and the start all need the latest
+The kiosk's confirm and instructions pages and the start all need the drawn
 blueprint version of the candidate's position (languages, duration, question
-count, the draw). Which version is latest is asked of the database every
+count, the draw). Which version is drawn is asked of the database every
 time, inside a query the caller makes anyway (:func:`latest_columns`); the
 parsed :class:`Blueprint` is kept per digest, because a stored blueprint
 version never changes (a change is a new version with its own digest), like
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from question_bank.blueprint import Blueprint
 
+from examserver.bank import drawn
 from examserver.db import db
 from examserver.models import ExamBlueprint
 
@@ -22,13 +23,10 @@ _MAX_PARSED = 256
 
 
 def latest_columns(code) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
-    """The id and digest of the newest version of blueprint ``code`` (a value, a bound
-    parameter or a column of the outer query) as two scalar subqueries."""
-    def newest(column):
-        return (sa.select(column).where(ExamBlueprint.code == code).order_by(ExamBlueprint.version.desc())
-                .limit(1).scalar_subquery())
-
-    return newest(ExamBlueprint.id), newest(ExamBlueprint.digest)
+    """The id and digest of the version of blueprint ``code`` that is drawn, its newest
+    APPROVED version (a value, a bound parameter or a column of the outer query), as
+    two scalar subqueries; NULL when no version is approved (``bank/drawn``)."""
+    return drawn.drawn_columns(code)
 
 
 def parsed(row_id: int | None, digest: str | None) -> Blueprint | None:

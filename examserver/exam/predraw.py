@@ -1,8 +1,8 @@
 """Pre-drawn forms: draw and freeze each admitted participant's form ahead,
 so that a hall starting at once changes states instead of drawing (issue 15).
 
-The draw is the start's own (:func:`draw_for`: the latest version of the
-position's blueprint, the latest item versions of its topics, a fresh random
+The draw is the start's own (:func:`draw_for`: the newest approved version
+of the position's blueprint, the latest item versions of its topics, a fresh random
 63-bit seed, a competition's seen items left out), done earlier and stored in
 ``predrawn_form``. Issuing a code draws it (``codes.issue_code`` calls
 :func:`predraw_participant` with ``fresh=True`` in the same transaction, so a
@@ -12,7 +12,7 @@ refuses the code: the proctor learns it before the candidate sits).
 codes issued before, and keeps a form that is still current.
 
 :func:`take` hands the form to the start only if it is still what a draw
-could give: the blueprint is still the latest version and every item is
+could give: the blueprint is still the drawn (newest approved) version and every item is
 still the latest, approved version (an item retired or revised since is
 never shown); otherwise the start draws as before. Either way the attempt
 records the exact item versions, option orders and seed (invariant 4); a
@@ -29,7 +29,8 @@ from question_bank.blueprint import Blueprint
 from question_bank.drawing import DrawError, Form, draw_form
 
 from examserver import clock
-from examserver.bank.store import latest_blueprint, latest_items
+from examserver.bank import drawn
+from examserver.bank.store import latest_items
 from examserver.competitions.seen import excluded_items
 from examserver.core import audit
 from examserver.core.errors import ServiceError
@@ -83,14 +84,17 @@ def predraw_participant(participant: Participant, fresh: bool = False) -> Predra
     or any one when ``fresh``: a code issue).
 
     None when there is nothing to draw: no blueprint for the position, or the
-    participant already started. Idempotent for the same blueprint version
+    participant already started. A blueprint with versions but none approved
+    is refused (``blueprint_not_approved``, naming it). Idempotent for the same blueprint version
     unless ``fresh``. A bank that cannot fill the test raises ``ServiceError``
     (``draw_failed``) naming the participant.
     """
     if db.session.scalar(sa.select(Attempt.id).where(Attempt.participant_id == participant.id)) is not None:
         return None
-    row = latest_blueprint(participant.position.blueprint_code)
+    row = drawn.drawn_blueprint(participant.position.blueprint_code)  # the newest approved version
     if row is None:
+        if drawn.has_versions(participant.position.blueprint_code):
+            raise drawn.refusal(participant.position.blueprint_code, participant.position.code)
         return None
     existing = db.session.scalar(sa.select(PredrawnForm).where(PredrawnForm.participant_id == participant.id))
     if existing is not None:

@@ -5,7 +5,7 @@ This is the request of a terminal's start that writes (issue 15, B1: a hall
 of 1,000 starting at once), so it reads what it needs in few statements: the
 locked terminal and participant in one (``gates.lock_for_start``, or the
 kiosk's own ``code_login.pending(for_start=True)``), the session locked
-shared with every other fact of the gates and the latest blueprint version
+shared with every other fact of the gates and the drawn (newest approved) blueprint version
 in one (parsed once per digest, ``exam/outline``), then the form drawn ahead
 (``exam/predraw``).
 """
@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from examserver import clock
+from examserver.bank import drawn
 from examserver.core import audit
 from examserver.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from examserver.db import db
@@ -47,13 +48,15 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str,
     (``gates.check_start``, invariant 12); ``code_id`` is the code typed at
     login (the kiosk passes it); ``locked``: the caller has locked the
     terminal and the participant as ``gates.lock_for_start`` does. The form
-    comes from the latest version of the blueprint of the participant's
+    comes from the newest approved version of the blueprint of the participant's
     position, with a fresh random 63-bit seed (drawn ahead or now); it is
     frozen in the attempt (invariant 4). Journal event 0 is 'start'.
     """
     row = gates.check_start(participant, terminal, code_id, locked)
     check_may_start(participant)
-    if row is None:
+    if row is None:  # no approved version of the position's blueprint (bank/drawn)
+        if drawn.has_versions(participant.position.blueprint_code):
+            raise drawn.refusal(participant.position.blueprint_code)
         raise NotFound(_("No exam blueprint is set up for this position."), "no_blueprint")
     blueprint = outline.of_row(row)
     if language not in blueprint.languages:

@@ -86,13 +86,18 @@ def test_bad_input_is_a_4xx(admins, client):
 
 
 def test_blueprint_feasibility_and_approval(admins, client):
+    """The test data's version 1 came in approved by the system (as the demo's); it is drawn, and
+    approved once only."""
     login(client, "reviewer")
     page = client.get("/admin/bank/blueprints/TEST-U-A/1").get_data(as_text=True)
     assert 'id="feasibility"' in page and "GEN_A" in page and "TEST-POS-1" in page
+    assert 'id="approved-by"' in page and "system" in page and 'id="approve-blueprint"' not in page
+    assert 'id="drawn-state" data-state="drawn"' in page
     client.post("/admin/bank/blueprints/TEST-U-A/1", data={"comment": "order 12"})
     page = client.get("/admin/bank/blueprints/TEST-U-A/1").get_data(as_text=True)
-    assert 'id="approved-by"' in page and "reviewer" in page and "order 12" in page
-    assert "reviewer" in client.get("/admin/bank/blueprints").get_data(as_text=True)
+    assert "order 12" not in page
+    listing = client.get("/admin/bank/blueprints").get_data(as_text=True)
+    assert 'id="state-TEST-U-A-1" data-state="drawn"' in listing
 
 
 def test_statistics_pages_and_plots(admins, client, clock):

@@ -45,6 +45,14 @@ def _versions(app) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(ExamBlueprint))
 
 
+def _approvers(app) -> dict[int, str]:
+    """Who approved each version of TEST-U-A (the test data's version 1: the system)."""
+    with app.app_context():
+        return dict(db.session.execute(sa.select(ExamBlueprint.version, BlueprintApproval.approved_by)
+                                       .join(BlueprintApproval, BlueprintApproval.blueprint_id == ExamBlueprint.id)
+                                       .where(ExamBlueprint.code == "TEST-U-A")).all())
+
+
 def test_new_version_shows_feasibility_and_needs_another_administrator(admins, client, current):  # noqa: F811
     login(client, "author")
     page = client.get(EDIT).get_data(as_text=True)
@@ -76,16 +84,19 @@ def test_new_version_shows_feasibility_and_needs_another_administrator(admins, c
         assert load_blueprints(path)[0].to_dict() == row.payload
     page = client.get("/admin/bank/blueprints/TEST-U-A/2").get_data(as_text=True)
     assert 'id="made-by"' in page and "order 7" in page and 'id="approved-by"' not in page
+    assert 'id="drawn-state" data-state="awaiting"' in page   # version 1 stays the one drawn
     # four eyes: the author cannot approve the version they made
     client.post("/admin/bank/blueprints/TEST-U-A/2", data={"comment": "mine"})
     with admins.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(BlueprintApproval)) == 0
+        assert _approvers(admins) == {1: "system"}
     login(client, "reviewer")
     client.post("/admin/bank/blueprints/TEST-U-A/2", data={"comment": "order 8"})
     page = client.get("/admin/bank/blueprints/TEST-U-A/2").get_data(as_text=True)
-    assert 'id="approved-by"' in page and "reviewer" in page
-    # version 1 is as it was, and unapproved: a new version is approved on its own
-    assert 'id="approved-by"' not in client.get("/admin/bank/blueprints/TEST-U-A/1").get_data(as_text=True)
+    assert 'id="approved-by"' in page and "reviewer" in page and 'data-state="drawn"' in page
+    # version 1 keeps its own approval (the test data's, by the system); it is no longer drawn
+    page = client.get("/admin/bank/blueprints/TEST-U-A/1").get_data(as_text=True)
+    assert 'id="approved-by"' in page and 'id="drawn-state" data-state="superseded"' in page
+    assert _approvers(admins) == {1: "system", 2: "reviewer"}
 
 
 BAD = [
@@ -155,12 +166,10 @@ def test_an_uploaded_version_is_approved_by_another_administrator(admins, client
                            content_type="multipart/form-data")
     assert response.status_code == 302
     client.post("/admin/bank/blueprints/TEST-U-A/2", data={})
-    with admins.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(BlueprintApproval)) == 0
+    assert _approvers(admins) == {1: "system"}
     login(client, "reviewer")
     client.post("/admin/bank/blueprints/TEST-U-A/2", data={})
-    with admins.app_context():
-        assert db.session.scalar(sa.select(BlueprintApproval.approved_by)) == "reviewer"
+    assert _approvers(admins) == {1: "system", 2: "reviewer"}
 
 
 POSITION = {"code": "TEST-POS-2", "title_ky": "Башкы адис", "title_ru": "Главный специалист",

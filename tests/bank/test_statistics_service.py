@@ -16,8 +16,8 @@ from tests.appeals.conftest import add_participant, build_world
 CORRECT = [7, 5, 3, 1]   # right answers of four candidates on the 7-question TEST-U-A
 
 
-def sit(world, pin: str, correct: int, clock) -> None:
-    """One candidate: answers slot by slot, ten seconds each, the first ``correct`` right."""
+def sit(world, pin: str, correct: int, clock, before_finish=None):
+    """One candidate: answers slot by slot, ten seconds each, the first ``correct`` right; the attempt."""
     participant = add_participant(world, pin)
     attempt = attempts.start_attempt(participant, db.session.get(Terminal, world.terminal), "ky")
     items = attempts.items_of(attempt)
@@ -30,7 +30,10 @@ def sit(world, pin: str, correct: int, clock) -> None:
                                "input": "key:" + str(slot.option_order.index(chosen[0]) + 1)},
                               "2026-11-23T09:10:00+06:00")
     clock.advance(seconds=10)
+    if before_finish is not None:
+        before_finish()
     attempts.finish_attempt(attempt, FinishReason.SUBMITTED)
+    return attempt
 
 
 @pytest.fixture
@@ -76,32 +79,53 @@ def test_stats_command_formats(finished):
     assert result.exit_code == 0 and "0 finished attempt(s)" in result.output
 
 
-def test_blueprint_approval_is_signed_into_new_protocols(loaded_bank, clock):
-    """A protocol of an attempt on an approved blueprint carries and prints who approved it, and when;
-    a protocol issued before the approval keeps its old shape and still verifies."""
+def test_blueprint_approval_is_signed_into_new_protocols(loaded_bank, clock, test_blueprints_path, tmp_path):
+    """A protocol carries and prints who approved the blueprint version its form was drawn from,
+    and when: a newer version awaiting approval is not drawn (the protocol names the older
+    version's approval), once approved it is. A protocol issued before approvals existed
+    keeps its old shape and still verifies."""
     import sqlalchemy as sa
+    import yaml
 
     from examserver.bank import blueprints
+    from examserver.bank.store import import_blueprints
     from examserver.core.audit import Actor
     from examserver.models import ExamBlueprint, Protocol
+    from examserver.models.bank_review import BlueprintApproval
     from examserver.protocols import texts
     from examserver.protocols.store import export_json
     from examserver.protocols.verify import trusted_keys, verify_json_bytes
 
+    def record(attempt) -> dict:
+        return json.loads(db.session.scalar(sa.select(Protocol.record).where(Protocol.attempt_id == attempt.id)))
+
     with loaded_bank.app_context():
         world = build_world()
-        sit(world, "21505199012340", 3, clock)
-        before = db.session.scalars(sa.select(Protocol)).one()
-        row = db.session.scalars(sa.select(ExamBlueprint)).one()
-        blueprints.approve(row, Actor("user", world.users["admin"], "admin"), "order 12")
-        sit(world, "21505199012341", 5, clock)
+        v1 = db.session.scalars(sa.select(ExamBlueprint)).one()
+        kept = db.session.scalar(sa.select(BlueprintApproval).where(BlueprintApproval.blueprint_id == v1.id))
+        when = kept.approved_at
+
+        def before_approvals_existed():
+            db.session.delete(kept)
+            db.session.flush()
+
+        old = sit(world, "21505199012340", 3, clock, before_finish=before_approvals_existed)
+        db.session.add(BlueprintApproval(blueprint_id=v1.id, approved_by="system", approved_at=when))
+        data = yaml.safe_load((test_blueprints_path / "test-blueprints.yaml").read_text(encoding="utf-8"))
+        data["blueprints"][0].update(version=2, duration_minutes=35)
+        (tmp_path / "v2.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        v2 = import_blueprints(tmp_path / "v2.yaml", Actor.cli()).blueprints[0]
+        waiting = sit(world, "21505199012341", 4, clock)
+        blueprints.approve(v2, Actor("user", world.users["admin"], "admin"), "order 12")
+        after = sit(world, "21505199012342", 5, clock)
         db.session.commit()
-        after = [p for p in db.session.scalars(sa.select(Protocol)) if p.id != before.id][0]
-        assert "blueprint_approval" not in json.loads(before.record)
-        record = json.loads(after.record)
-        assert record["blueprint_approval"]["by"] == "admin"
-        _title, blocks, _signs = texts.testing_lines(record, "ru")
+        assert "blueprint_approval" not in record(old)
+        assert (waiting.blueprint_id, record(waiting)["blueprint_approval"]["by"]) == (v1.id, "system")
+        assert (after.blueprint_id, after.duration_seconds) == (v2.id, 35 * 60)
+        assert record(after)["blueprint_approval"]["by"] == "admin"
+        _title, blocks, _signs = texts.testing_lines(record(after), "ru")
         printed = " ".join(str(x if isinstance(x, str) else x[1]) for block in blocks for x in block)
         assert "admin" in printed and "утверд" in printed
-        for protocol in (before, after):
+        for attempt in (old, waiting, after):
+            protocol = db.session.scalar(sa.select(Protocol).where(Protocol.attempt_id == attempt.id))
             assert verify_json_bytes(export_json(protocol), trusted_keys()).ok

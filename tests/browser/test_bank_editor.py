@@ -82,4 +82,5 @@ def test_new_blueprint_version_with_feasibility_approved_by_another_admin(app, l
     with app.app_context():
         row = db.session.scalar(sa.select(ExamBlueprint).where(ExamBlueprint.version == 2))
         assert row.payload["duration_minutes"] == 45 and row.payload["threshold"] == {"percent": 60}
-        assert db.session.scalar(sa.select(BlueprintApproval.approved_by)) == "reviewer"
+        assert db.session.scalar(sa.select(BlueprintApproval.approved_by)
+                                 .where(BlueprintApproval.blueprint_id == row.id)) == "reviewer"

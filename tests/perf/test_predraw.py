@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from examserver.db import db
+from examserver.bank import drawn
 from examserver.core.audit import Actor
 from examserver.exam import predraw
 from examserver.models import Attempt, ExamBlueprint, ExamSession, JournalEvent, Participant, PredrawnForm
@@ -62,8 +63,11 @@ def test_a_form_drawn_from_an_older_blueprint_is_not_used(kclient, candidate, lo
         participant = db.session.get(Participant, candidate[0])
         old = db.session.get(ExamBlueprint, predraw.predraw_participant(participant).blueprint_id)
         # The blueprint gets a new version after the draw.
-        db.session.add(ExamBlueprint(code=old.code, version=old.version + 1, group_code=old.group_code,
-                                     payload=old.payload, digest=old.digest, imported_at=clock.now()))
+        new = ExamBlueprint(code=old.code, version=old.version + 1, group_code=old.group_code,
+                            payload=old.payload, digest=old.digest, imported_at=clock.now())
+        db.session.add(new)
+        db.session.flush()
+        drawn.record_approval(new, Actor.system())  # only an approved version is drawn (issue 11)
         db.session.commit()
     assert _start(kclient, candidate[1], statements) != []
     with loaded_bank.app_context():

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from question_bank.drawing import Form
 
 from examserver.bank.store import latest_blueprint
+from examserver.bank import drawn
 from examserver.core.audit import Actor
 from examserver.db import db
 from examserver.exam import codes, predraw
@@ -80,8 +81,11 @@ def test_a_new_blueprint_version_after_the_issue_makes_the_start_draw(kclient, c
                                                                        clock):
     with loaded_bank.app_context():
         old = db.session.get(ExamBlueprint, _predrawn(candidate[0]).blueprint_id)
-        db.session.add(ExamBlueprint(code=old.code, version=old.version + 1, group_code=old.group_code,
-                                     payload=old.payload, digest=old.digest, imported_at=clock.now()))
+        new = ExamBlueprint(code=old.code, version=old.version + 1, group_code=old.group_code,
+                            payload=old.payload, digest=old.digest, imported_at=clock.now())
+        db.session.add(new)
+        db.session.flush()
+        drawn.record_approval(new, Actor.system())  # only an approved version is drawn (issue 11)
         db.session.commit()
         old_id = old.id
     assert _start(kclient, candidate[1], statements) != []
