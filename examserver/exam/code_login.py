@@ -29,6 +29,7 @@ from examserver.exam import terminals
 from examserver.exam import attempts
 from examserver.core.errors import Conflict, Forbidden, ServiceError
 
+
 def _by_code_query() -> sa.Select:
     """The typed code's row, its participant, session, position and attempt (if
     any), and what the gates of a first start read besides: the participant of
@@ -100,8 +101,8 @@ def _find(terminal: Terminal, raw_code: str) -> sa.Row | None:
     every_group = bool(current_app.config["RETAKE_EVERY_GROUP"])
     if every_group not in _BY_CODE:  # the retake clause depends on the setting
         _BY_CODE[every_group] = _by_code_query()
-    row = db.session.execute(_BY_CODE[every_group], {"code_hash": codes.code_hash(code), "terminal_id": terminal.id,
-                                        "terminal_key": str(terminal.id)}).first()
+    row = db.session.execute(_BY_CODE[every_group], {
+        "code_hash": codes.code_hash(code), "terminal_id": terminal.id, "terminal_key": str(terminal.id)}).first()
     if row is None or row[2].centre_id != terminal.centre_id:
         return None
     # The participant holds its session and position (the ORM session keeps objects weakly: no reload later).
@@ -123,11 +124,11 @@ def login(terminal: Terminal, raw_code: str) -> CodeLogin:
     window. The caller keeps what this logged even when it refuses (the
     refusals that must leave a trace are raised with ``keep=True``).
 
-    The checks read (two queries: the code with its participant, session,
-    position and attempt; then the terminal's and the person's facts) in
-    the request's snapshot when the view is a reader; what is logged (audit
-    entries, failure counts) is written after ``db.begin_write()``, so on
-    SQLite the write gate is held for the writes only.
+    The checks read one query (the code with its participant, session,
+    position, attempt and the gates' other facts) in the request's snapshot
+    when the view is a reader; what is logged (audit entries, failure
+    counts) is written after ``db.begin_write()``, so on SQLite the write
+    gate is held for the writes only.
     """
     if terminal.state == TerminalState.LOCKED:
         raise Forbidden(_("This terminal is locked. Please call the proctor."), "terminal_locked")
