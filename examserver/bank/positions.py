@@ -1,7 +1,7 @@
 """The console's position editor: a position's titles, its group and the blueprint its test uses.
 
 A position is not versioned: it names a blueprint code, and a start draws from
-that blueprint's newest version (attempts keep the version they were given).
+that blueprint's newest approved version (attempts keep the version they were given).
 So a change is written in place, with the previous values in the audit entry
 (``position.update``; a new one is ``position.create``). Every field is
 checked with a message naming it, and the blueprint must be one for the
