@@ -96,23 +96,34 @@ def _languages(pending: code_login.Pending) -> list[str]:
 @bp.route("/confirm", methods=["GET", "POST"])
 @db.read_only
 def confirm():
-    """Show the candidate's name and position; choose the test language."""
-    pending = _pending()
-    if pending is None:
-        return redirect(url_for("kiosk.index"))
-    if pending.blueprint is None:  # no approved version of the test (bank/drawn): no language to offer
-        flash(drawn.start_message(pending.participant.position.blueprint_code), "error")
-        return redirect(url_for("kiosk.index"), 303)
-    languages = _languages(pending)
+    """Show the candidate's name and position; choose the test language.
+
+    The choice itself reads nothing: it is kept in the kiosk's session, and
+    the instructions page (which reads the candidate and the blueprint
+    anyway) sends back here a language the test does not offer; the start
+    checks it again."""
     if request.method == "POST":
         language = request.form.get("language", "")
-        if language not in languages:
+        if not session.get("kiosk_login"):
+            return redirect(url_for("kiosk.index"), 303)
+        if language not in TEST_LANGUAGES:
             flash(_("Choose the language of the test."), "error")
             return redirect(url_for("kiosk.confirm"), 303)
         session["kiosk_login"] = dict(session["kiosk_login"], language=language)
         session["lang"] = language
         return redirect(url_for("kiosk.instructions"), 303)
-    return render_template("kiosk/confirm.html", participant=pending.participant, languages=languages)
+    pending = _pending()
+    if pending is None:
+        return redirect(url_for("kiosk.index"))
+    if pending.blueprint is None:
+        return _no_test(pending)
+    return render_template("kiosk/confirm.html", participant=pending.participant, languages=_languages(pending))
+
+
+def _no_test(pending: code_login.Pending):
+    """No approved version of the candidate's test (bank/drawn): say which, back to the code screen."""
+    flash(drawn.start_message(pending.participant.position.blueprint_code), "error")
+    return redirect(url_for("kiosk.index"), 303)
 
 
 @bp.route("/not-me", methods=["POST"])
@@ -146,9 +157,13 @@ def instructions():
         session["kiosk_attempt"] = started.id  # this browser session runs it (see result_attempt)
         return redirect(url_for("kiosk.exam"), 303)
     outline = pending.blueprint
+    if outline is None:
+        return _no_test(pending)
+    if language not in _languages(pending):
+        flash(_("Choose the language of the test."), "error")
+        return redirect(url_for("kiosk.confirm"), 303)
     return render_template("kiosk/instructions.html", participant=pending.participant,
-                           minutes=outline.duration_minutes if outline else 0,
-                           questions=outline.question_count if outline else 0)
+                           minutes=outline.duration_minutes, questions=outline.question_count)
 
 
 @bp.route("/exam")

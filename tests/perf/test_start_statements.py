@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
 from kiosk_helpers import start_exam
+
+from examserver.db import db
+from examserver.models import Attempt
 
 # Before issue 15's B1 work a start sent 57 statements (bench/profile_start --sql).
 MOST_STATEMENTS_PER_START = 30
@@ -61,13 +65,28 @@ def test_wrong_codes_typed_before_are_forgotten_after_a_good_one(kclient, candid
 def test_the_pages_between_code_and_start_read_one_query_in_a_snapshot(kclient, candidate, statements):
     _login(kclient, candidate[1])
     assert kclient.get("/kiosk/confirm").status_code == 200  # warm: the blueprint is parsed once per process
-    for request in (lambda: kclient.get("/kiosk/confirm"), lambda: _choose(kclient),
-                    lambda: kclient.get("/kiosk/instructions")):
+    for request, verbs in ((lambda: kclient.get("/kiosk/confirm"), ["SELECT"]),
+                           (lambda: _choose(kclient), []),  # the choice is kept in the kiosk's session
+                           (lambda: kclient.get("/kiosk/instructions"), ["SELECT"])):
         r = _record(statements, request)
         assert r is None or r.status_code == 200
-        # Terminal (cookie), candidate, position and the latest blueprint version in one query.
-        assert statements.verbs() == ["SELECT"], statements.sql()
+        # Terminal (cookie), candidate, position and the drawn blueprint version in one query.
+        assert statements.verbs() == verbs, statements.sql()
         assert _writer_began(statements) == [], statements.statements
+
+
+def test_a_language_the_test_does_not_offer_goes_back_to_the_choice(kclient, candidate, loaded_bank):
+    _login(kclient, candidate[1])
+    r = kclient.post("/kiosk/confirm", data={"language": "en"})  # not a test language at all
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/confirm")
+    with kclient.session_transaction() as session:  # one the test does not offer, kept by an earlier choice
+        session["kiosk_login"] = dict(session["kiosk_login"], language="en")
+    r = kclient.get("/kiosk/instructions")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/confirm")
+    r = kclient.post("/kiosk/instructions")
+    assert r.status_code == 303 and not r.headers["Location"].endswith("/kiosk/exam")
+    with loaded_bank.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Attempt.id))) == 0
 
 
 def test_the_start_reads_its_gates_in_two_statements(kclient, candidate, statements):
