@@ -17,7 +17,7 @@ from flask import current_app
 
 from examserver import clock
 from examserver.db import db
-from examserver.models import Admission, Attempt, AttemptState, ExamSession, Participant, Terminal, TerminalState
+from examserver.models import Attempt, AttemptState, ExamSession, Terminal, TerminalState
 from examserver.registration import live_rows
 
 # How long after its time stamp a change may still be committed and be caught
@@ -34,19 +34,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment
-
-
-def candidate_state(participant: Participant, attempt: Attempt | None, has_code: bool) -> str:
-    """One word for the table: not_admitted, pending, no_show, no_code, waiting, in_progress, paused, finished."""
-    if attempt is not None:
-        return attempt.state.value
-    if participant.no_show:
-        return "no_show"
-    if participant.admission == Admission.NOT_ADMITTED:
-        return "not_admitted"
-    if participant.admission != Admission.ADMITTED:
-        return "pending"
-    return "waiting" if has_code else "no_code"
 
 
 def live_terminals(session: ExamSession) -> list[dict]:

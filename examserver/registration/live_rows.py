@@ -65,7 +65,9 @@ def from_ms(ms: int) -> datetime:
 
 
 def _state():
-    """The row's one word (see ``live.candidate_state``), as SQL."""
+    """The row's one word, as SQL: the attempt's state (in_progress, paused,
+    finished) if there is one, else no_show, not_admitted, pending, waiting
+    (admitted, with a valid code) or no_code."""
     has_code = sa.exists().where(AccessCode.participant_id == Participant.id, AccessCode.revoked_at.is_(None))
     return sa.case(
         (Attempt.id.is_not(None), sa.type_coerce(Attempt.state, sa.String)),
