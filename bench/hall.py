@@ -16,7 +16,8 @@ load generator that follows the real kiosk protocol (bench/client.py):
 * B3 finish storm: N terminals finish at the same instant (scored, testing
   protocol signed in the finish transaction).
 * B5 server CPU of complete exams: start, 60 answers, every state poll of a
-  90-minute sitting at the kiosk's 5 s interval (1,080), finish.
+  90-minute sitting at the kiosk's idle interval (360 at 15 s), finish; after
+  one uncounted exam per load generator (workers warm, as in a real hall).
 
     .venv/bin/python -m bench.hall                       # the make bench size
     .venv/bin/python -m bench.hall --terminals 1000 --active 2000 --seconds 30
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -39,51 +39,13 @@ import time
 from bench import servers
 from examserver.config import SETTINGS
 from bench.client import Browser
-from bench.loadgen import serve as loadgen_serve
+from bench.loadgen import Generators
 from bench.prepare import prepare
 from bench.report import pct, table
 
 # An idle kiosk polls /kiosk/api/state every EXAM_KIOSK_POLL_SECONDS (a save
 # answers it too, so a sitting makes fewer: counting all of them is the worst case).
 POLLS_PER_EXAM = 90 * 60 // SETTINGS["KIOSK_POLL_SECONDS"].default
-
-
-class Generators:
-    """The load-generator processes; ``call`` sends a command to all and gathers the replies."""
-
-    def __init__(self, count, port, pairs, floor_port, floor_count):
-        ctx = multiprocessing.get_context("fork")
-        self.pipes, self.procs = [], []
-        self.owner = {}
-        for g in range(count):
-            mine = [p for p in pairs if p[0] % count == g]
-            for p in mine:
-                self.owner[p[0]] = g
-            floor_ids = [i for i in range(floor_count) if i % count == g]
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=loadgen_serve, args=(child, "127.0.0.1", port, mine, floor_port, floor_ids),
-                               daemon=True)
-            proc.start()
-            self.pipes.append(parent)
-            self.procs.append(proc)
-
-    def call(self, name, per_process_args):
-        for pipe, args in zip(self.pipes, per_process_args):
-            pipe.send((name, args))
-        return [pipe.recv() for pipe in self.pipes]
-
-    def split(self, ids):
-        shares = [[] for _ in self.pipes]
-        for i in ids:
-            shares[self.owner[i] if i in self.owner else i % len(self.pipes)].append(i)
-        return shares
-
-    def stop(self):
-        for pipe in self.pipes:
-            pipe.send(("stop", ()))
-            pipe.recv()
-        for proc in self.procs:
-            proc.join(10)
 
 
 def outcomes(replies) -> tuple[list[float], list[str]]:
@@ -171,14 +133,18 @@ def run(args) -> dict:
     if args.database:
         env["EXAM_DATABASE_URL"] = args.database
     os.environ.update({k: env[k] for k in ("EXAM_MODE", "EXAM_INSTANCE_PATH")})
-    total = max(args.terminals, args.active) + args.exams
+    # B5 measures the steady state: one uncounted exam per load generator first (a
+    # restarted worker compiles templates, loads catalogues once, not per exam).
+    warm = args.generators if args.exams else 0
+    total = max(args.terminals, args.active) + args.exams + warm
     t0 = time.time()
     prepared = prepare(folder, total, args.database, predraw=not args.no_predraw)
     print(f"prepared {total} candidates and terminals in {time.time() - t0:.0f} s", flush=True)
     pairs = [(n, s, c) for n, (s, c) in enumerate(prepared["pairs"])]
     storm_ids = list(range(args.terminals))
     active_ids = list(range(max(args.terminals, args.active)))
-    exam_ids = list(range(len(active_ids), total))
+    exam_ids = list(range(len(active_ids), total - warm))
+    warm_ids = list(range(total - warm, total))
     backend = "postgresql" if args.database else "sqlite"
     workers = args.workers or (4 if backend == "postgresql" else 2)
     threads = int(os.environ.get("GUNICORN_THREADS", 4))
@@ -200,7 +166,7 @@ def run(args) -> dict:
         servers.wait_ready(port, "/healthz")
         servers.wait_ready(floor_port, "/none")
         gens = Generators(args.generators, port, pairs, floor_port, len(active_ids))
-        gens.call("open", [(s,) for s in gens.split(active_ids + exam_ids)])
+        gens.call("open", [(s,) for s in gens.split(active_ids + exam_ids + warm_ids)])
         # B1
         at = time.time() + 2.0
         times, errors = outcomes(gens.call("storm", [(s, at) for s in gens.split(storm_ids)]))
@@ -246,13 +212,17 @@ def run(args) -> dict:
         print("B3", result["B3"], flush=True)
         # B5 on an otherwise idle server
         if exam_ids:
+            cpu0 = real.cpu_seconds()
+            gens.call("exams", [(s, 60, 10) for s in gens.split(warm_ids)])
+            warm_cpu = real.cpu_seconds() - cpu0
             time.sleep(1.0)
             cpu0 = real.cpu_seconds()
             shares = gens.split(exam_ids)
             replies = gens.call("exams", [(s, 60, args.polls) for s in shares])
             cpu = real.cpu_seconds() - cpu0
             result["B5"] = {"exams": len(exam_ids), "polls_per_exam": args.polls,
-                            "cpu_s_per_exam": cpu / len(exam_ids), "statuses": replies}
+                            "cpu_s_per_exam": cpu / len(exam_ids), "statuses": replies,
+                            "warmup_exams": len(warm_ids), "warmup_cpu_s": warm_cpu}
             if args.polls < POLLS_PER_EXAM:
                 result["B5"]["note"] = f"polls scaled down to {args.polls}"
             print("B5", result["B5"], flush=True)

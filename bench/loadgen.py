@@ -6,6 +6,7 @@ over a pipe; every command returns plain data (latencies, counts, errors).
 """
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 from collections import Counter
@@ -167,3 +168,41 @@ def serve(conn, host, port, pairs, floor_port, floor_ids) -> None:
             conn.send(getattr(generator, name)(*args))
         except Exception as exc:
             conn.send(("error", repr(exc)))
+
+
+class Generators:
+    """The load-generator processes; ``call`` sends a command to all and gathers the replies."""
+
+    def __init__(self, count, port, pairs, floor_port, floor_count):
+        ctx = multiprocessing.get_context("fork")
+        self.pipes, self.procs = [], []
+        self.owner = {}
+        for g in range(count):
+            mine = [p for p in pairs if p[0] % count == g]
+            for p in mine:
+                self.owner[p[0]] = g
+            floor_ids = [i for i in range(floor_count) if i % count == g]
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=serve, args=(child, "127.0.0.1", port, mine, floor_port, floor_ids),
+                               daemon=True)
+            proc.start()
+            self.pipes.append(parent)
+            self.procs.append(proc)
+
+    def call(self, name, per_process_args):
+        for pipe, args in zip(self.pipes, per_process_args):
+            pipe.send((name, args))
+        return [pipe.recv() for pipe in self.pipes]
+
+    def split(self, ids):
+        shares = [[] for _ in self.pipes]
+        for i in ids:
+            shares[self.owner[i] if i in self.owner else i % len(self.pipes)].append(i)
+        return shares
+
+    def stop(self):
+        for pipe in self.pipes:
+            pipe.send(("stop", ()))
+            pipe.recv()
+        for proc in self.procs:
+            proc.join(10)
