@@ -130,14 +130,17 @@ def state():
     Polled every ``KIOSK_POLL_SECONDS`` by the kiosk as its heartbeat, so it is
     a read: it writes (and locks the attempt) only when the attempt's time is
     up; the contact goes to the worker's liveness book (exam/liveness)."""
-    if request.args.get("full") != "1":
-        # The heartbeat: one Core query, no ORM objects, nothing written: the
-        # contact is noted in this worker's book (exam/liveness).
-        seen = saving.snapshot(request.cookies.get(COOKIE))
-        now = clock.now()
-        if seen is not None and not attempts.deadline_passed(seen, now):
-            liveness.book_for(db.hot_engine).note(seen.id, now)
-            return jsonify(_timing(seen))
+    # The plain case: one Core query, no ORM objects (the frozen form is read
+    # once per worker by its digest), nothing written: the contact is noted in
+    # this worker's book (exam/liveness).
+    seen = saving.snapshot(request.cookies.get(COOKIE))
+    now = clock.now()
+    if seen is not None and not attempts.deadline_passed(seen, now):
+        liveness.book_for(db.hot_engine).note(seen.id, now)
+        body = _timing(seen)
+        if request.args.get("full") == "1":
+            body.update(full_state(seen))
+        return jsonify(body)
     attempt = active_attempt()
     if attempt is None:
         return _no_attempt()

@@ -19,6 +19,7 @@ from question_bank.scoring import present_item
 
 from examserver.bank.store import items_for_refs
 from examserver.exam import journal
+from examserver.exam.saving import Snapshot
 from examserver.models import Attempt
 
 _SHOWN: dict[tuple[str, int, str], dict] = {}
@@ -43,7 +44,7 @@ def _present(refs: list[tuple[str, int]], language: str) -> dict[tuple[str, int]
     return {ref: _SHOWN[(ref[0], ref[1], language)] for ref in refs}
 
 
-def full_state(attempt: Attempt) -> dict:
+def full_state(attempt: Attempt | Snapshot) -> dict:
     """What the exam screen needs besides the timing (see kiosk/api.py ``_timing``)."""
     events = journal.events_for(attempt) if attempt.last_seq > 0 else []  # seq 0 is the start alone
     form = Form.from_dict(attempt.form)
