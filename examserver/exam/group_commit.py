@@ -116,16 +116,23 @@ class GroupCommitter:
         metrics.GROUP_COMMIT_JOBS.observe(len(batch))
 
 
-_COMMITTERS: dict[int, GroupCommitter] = {}
-_COMMITTERS_LOCK = threading.Lock()
+class PerEngine:
+    """One object per engine and process, made on first use (the committer, the liveness book)."""
+
+    def __init__(self, make):
+        self._make = make
+        self._made: dict[int, object] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, engine: sa.Engine):
+        found = self._made.get(id(engine))
+        if found is None or found._engine is not engine:
+            with self._lock:
+                found = self._made.get(id(engine))
+                if found is None or found._engine is not engine:
+                    found = self._made[id(engine)] = self._make(engine)
+        return found
 
 
-def committer_for(engine: sa.Engine) -> GroupCommitter:
-    """The process's committer for ``engine`` (made on first use)."""
-    found = _COMMITTERS.get(id(engine))
-    if found is None or found._engine is not engine:
-        with _COMMITTERS_LOCK:
-            found = _COMMITTERS.get(id(engine))
-            if found is None or found._engine is not engine:
-                found = _COMMITTERS[id(engine)] = GroupCommitter(engine)
-    return found
+committer_for = PerEngine(GroupCommitter)
+"""``committer_for(engine)``: the process's committer for ``engine``."""

@@ -74,16 +74,5 @@ class ContactBook:
             pass
 
 
-_BOOKS: dict[int, ContactBook] = {}
-_BOOKS_LOCK = threading.Lock()
-
-
-def book_for(engine: sa.Engine) -> ContactBook:
-    """The process's contact book for ``engine`` (made on first use)."""
-    found = _BOOKS.get(id(engine))
-    if found is None or found._engine is not engine:
-        with _BOOKS_LOCK:
-            found = _BOOKS.get(id(engine))
-            if found is None or found._engine is not engine:
-                found = _BOOKS[id(engine)] = ContactBook(engine)
-    return found
+book_for = group_commit.PerEngine(ContactBook)
+"""``book_for(engine)``: the process's contact book for ``engine``."""

@@ -10,8 +10,7 @@ from examserver.core import accounts
 from examserver.db import db
 from examserver.models import ExamBlueprint, Role
 from examserver.models.bank_review import BlueprintApproval
-
-PASSWORD = "correct horse battery"
+from tests.browser.console_login import PASSWORD, login
 
 pytestmark = pytest.mark.browser
 
@@ -19,14 +18,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def app_config():
     return {"WTF_CSRF_ENABLED": True}
-
-
-def login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/?lang=ru")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#logout")
 
 
 def test_new_blueprint_version_with_feasibility_approved_by_another_admin(app, loaded_bank, live_server, page):

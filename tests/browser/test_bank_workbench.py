@@ -14,8 +14,7 @@ from examserver.db import db
 from examserver.models import Attempt, Role
 from tests.appeals.conftest import build_world
 from tests.bank.test_statistics_service import sit
-
-PASSWORD = "correct horse battery"
+from tests.browser.console_login import PASSWORD, login
 
 pytestmark = pytest.mark.browser
 
@@ -23,14 +22,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def app_config():
     return {"WTF_CSRF_ENABLED": True}
-
-
-def login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/?lang=ru")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#logout")
 
 
 def plot_loaded(page, selector: str) -> bool:
