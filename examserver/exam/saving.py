@@ -58,6 +58,15 @@ _MOVE_HEAD = (
             last_contact_at=sa.bindparam("b_now"))
 )
 _INSERT_EVENT = _event.insert()
+# PostgreSQL: the same compare-and-set and insert in one statement (one round
+# trip): the event is inserted, and its id returned, only if the UPDATE
+# matched the attempt as the snapshot saw it.
+_EVENT_COLUMNS = ("attempt_id", "seq", "kind", "payload", "client_time", "server_time", "prev_hash", "hash")
+_MOVED = _MOVE_HEAD.returning(_attempt.c.id).cte("moved")
+_MOVE_AND_INSERT = _event.insert().from_select(
+    list(_EVENT_COLUMNS),
+    sa.select(_MOVED.c.id, *(sa.bindparam(name, type_=_event.c[name].type) for name in _EVENT_COLUMNS[1:])),
+).returning(_event.c.id)
 
 # Frozen forms by digest: immutable once drawn (invariant 4), so a worker may
 # keep the ones it has read; nothing mutable is kept in memory.
@@ -201,16 +210,20 @@ def write(event: Prepared) -> bool:
 
 def write_on(conn: sa.Connection | sa.orm.Session, event: Prepared) -> bool:
     """:func:`write` on a given connection (a group commit's, see exam/group_commit)."""
-    moved = conn.execute(_MOVE_HEAD, {
-        "b_id": event.attempt_id, "b_old_seq": event.seq - 1, "b_old_head": event.prev_hash,
-        "b_state": AttemptState.IN_PROGRESS, "b_deadline": event.deadline_at, "b_seq": event.seq,
-        "b_head": event.hash, "b_delta": event.delta, "b_now": event.server_time})
-    if moved.rowcount != 1:
-        return False
-    conn.execute(_INSERT_EVENT, {
-        "attempt_id": event.attempt_id, "seq": event.seq, "kind": event.kind, "payload": event.payload,
-        "client_time": event.client_time, "server_time": event.server_time, "prev_hash": event.prev_hash,
-        "hash": event.hash})
+    head = {"b_id": event.attempt_id, "b_old_seq": event.seq - 1, "b_old_head": event.prev_hash,
+            "b_state": AttemptState.IN_PROGRESS, "b_deadline": event.deadline_at, "b_seq": event.seq,
+            "b_head": event.hash, "b_delta": event.delta, "b_now": event.server_time}
+    row = {"attempt_id": event.attempt_id, "seq": event.seq, "kind": event.kind, "payload": event.payload,
+           "client_time": event.client_time, "server_time": event.server_time, "prev_hash": event.prev_hash,
+           "hash": event.hash}
+    dialect = conn.dialect if isinstance(conn, sa.Connection) else conn.get_bind().dialect
+    if dialect.name == "postgresql":
+        if conn.execute(_MOVE_AND_INSERT, head | row).first() is None:
+            return False
+    else:  # SQLite has no data-modifying CTE
+        if conn.execute(_MOVE_HEAD, head).rowcount != 1:
+            return False
+        conn.execute(_INSERT_EVENT, row)
     if event.answered_slots is not None:
         _remember_answered((event.attempt_id, event.hash), event.answered_slots)
     return True
