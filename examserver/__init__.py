@@ -25,7 +25,7 @@ from examserver.i18n import LANGUAGE_NAMES, LANGUAGES, select_locale
 # name here so that examserver never imports them statically (design layers).
 BLUEPRINT_PACKAGES = ("kiosk", "admin")
 
-__all__ = ["create_app", "ConfigError"]
+__all__ = ["create_app", "ConfigError", "SECURITY_HEADERS"]
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,6 +122,17 @@ def translation_directories() -> list[str]:
     return sorted(found)
 
 
+# On every response (the kiosk fast path sends them too: kiosk/fastpath.py).
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),  # CSRF over HTTPS checks the Referer
+    ("Content-Security-Policy",
+     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+)
+
+
 def _install_request_hooks(app: Flask) -> None:
     @app.after_request
     def _commit_and_secure(response):
@@ -141,14 +152,8 @@ def _install_request_hooks(app: Flask) -> None:
                 response = app.make_response(input_guard.commit_failed(exc))
         if app.config["SESSION_COOKIE_SECURE"] and request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")  # CSRF over HTTPS checks the Referer
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
+        for name, value in SECURITY_HEADERS:
+            response.headers.setdefault(name, value)
         if request.path.startswith(("/kiosk", "/admin")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

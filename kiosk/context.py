@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 
 from examserver.db import db
-from examserver.models import Attempt, AttemptState, Participant, Terminal, TerminalState
+from examserver.models import Attempt, AttemptState, Terminal, TerminalState
 from examserver.core import audit
 from examserver.exam import terminals
 from examserver.core.errors import ServiceError
@@ -98,15 +98,6 @@ def moved_away() -> Attempt | None:
 def end_candidate_session() -> None:
     """Forget everything of the candidate in this browser session (Close, a new code)."""
     session.clear()
-
-
-def pending_participant() -> Participant | None:
-    """The candidate who typed a valid code here and has not started yet."""
-    terminal = current_terminal()
-    data = session.get("kiosk_login") or {}
-    if terminal is None or data.get("terminal") != terminal.id:
-        return None
-    return db.session.get(Participant, data.get("participant"))
 
 
 def use_language(language: str) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hmac
 import io
+import logging
 import json
 import re
 import time
@@ -36,11 +37,12 @@ import uuid
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import Flask
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.http import parse_cookie
 
-from examserver import clock
+from examserver import SECURITY_HEADERS, clock
 from examserver.core import input_guard, metrics
 from examserver.db import READ_ONLY_OPTION, db
 from examserver.exam import attempts, group_commit, liveness, saving
@@ -53,6 +55,7 @@ SAVE_PATH = "/kiosk/api/events"
 STATE_PATH = "/kiosk/api/state"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
+_log = logging.getLogger("examserver.kiosk")
 Reply = tuple[dict[str, Any], str]  # the JSON body and the metrics endpoint name
 
 
@@ -78,7 +81,8 @@ class KioskFastPath:
                              else {"isolation_level": "AUTOCOMMIT"})
         self._session_serializer = None
         self._csrf_serializer = None
-        self._headers = [(name, value) for name, value in _STATIC_HEADERS]
+        # As examserver/__init__.py sends them, and no-store as on every kiosk page.
+        self._headers = list(SECURITY_HEADERS) + [("Cache-Control", "no-store")]
 
     # -- WSGI -----------------------------------------------------------------
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -90,7 +94,11 @@ class KioskFastPath:
                 reply = self._save(environ)
             elif path == STATE_PATH and method == "GET" and not environ.get("QUERY_STRING"):
                 reply = self._heartbeat(environ)
-        except Exception:  # noqa: BLE001 - any doubt: the framework answers with its full rules
+        except sa.exc.SQLAlchemyError:  # an outage: the framework answers it (503) with its rules
+            reply = None
+        except Exception:  # noqa: BLE001 - a bug here must never cost an answer: the framework serves it
+            _log.warning("kiosk fast path: %s %s handed to the framework after an error", method, path,
+                         exc_info=True)
             reply = None
         if reply is None:
             return self.wsgi_app(environ, start_response)
@@ -203,18 +211,6 @@ class KioskFastPath:
             if (parts.scheme, parts.netloc) != ("https", host):
                 return False
         return True
-
-
-# The headers every response of the app carries (examserver/__init__.py _commit_and_secure).
-_STATIC_HEADERS = (
-    ("X-Content-Type-Options", "nosniff"),
-    ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "same-origin"),
-    ("Content-Security-Policy",
-     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
-    ("Cache-Control", "no-store"),
-)
 
 
 def install(app: Flask) -> None:

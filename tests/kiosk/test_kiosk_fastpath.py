@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from kiosk_helpers import add_candidate, answer, enrol_terminal, start_exam
 
-from examserver import create_app
+from examserver import SECURITY_HEADERS, create_app
 from examserver.core.audit import Actor
 from examserver.db import db
 from examserver.exam import group_commit, journal, timer
@@ -78,6 +78,8 @@ def _raw(client, body: bytes, content_type="application/json"):
     return client.post("/kiosk/api/events", data=body, content_type=content_type)
 
 
+HEADERS = [name for name, _value in SECURITY_HEADERS] + ["Cache-Control", "Content-Type"]
+
 SCENARIOS = [
     ("plain answer", lambda c, s: answer(c, 1, 1, [_first_option(s, 1)])),
     ("the same answer resent", lambda c, s: answer(c, 1, 1, [_first_option(s, 1)])),
@@ -108,6 +110,8 @@ def test_the_fast_path_answers_every_case_as_the_flask_views_do(pair, loaded_ban
         a = fast(lambda: call(fast_client, fast_state))
         b = slow(lambda: call(slow_client, slow_state))
         assert (a.status_code, _shape(a.get_json())) == (b.status_code, _shape(b.get_json())), name
+        if a.status_code == 200:  # the same security headers as every other response
+            assert {h: a.headers.get(h) for h in HEADERS} == {h: b.headers.get(h) for h in HEADERS}, name
 
     # Paused by the proctor: the save is refused the same way on both.
     with loaded_bank.app_context():
