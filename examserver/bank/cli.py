@@ -50,10 +50,7 @@ def bank_check(path: str, overlap_path: str | None = None):
         else:
             bank = load_bank(path)
     except BankError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
-        sys.exit(1)
+        _exit_with_problems(exc, path)
     by_topic: dict[str, int] = {}
     for item in bank.items:
         by_topic[item.topic] = by_topic.get(item.topic, 0) + 1
@@ -65,6 +62,14 @@ def bank_check(path: str, overlap_path: str | None = None):
         _echo_overlap(overlap_path, bank.items)
 
 
+def _exit_with_problems(exc: BankError, path: str) -> None:
+    """Print every problem (``file:line: item: field``) and how many, then exit 1."""
+    for problem in exc.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
+    sys.exit(1)
+
+
 def _echo_overlap(path: str, items) -> None:
     """Expected overlap of two forms per blueprint and section (question_bank.quality)."""
     from question_bank.blueprint_files import load_blueprints
@@ -73,10 +78,7 @@ def _echo_overlap(path: str, items) -> None:
     try:
         blueprints = load_blueprints(path)
     except BankError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
-        sys.exit(1)
+        _exit_with_problems(exc, path)
     click.echo("Expected share of common questions between two forms of one blueprint:")
     for bp in blueprints:
         shares = section_overlaps(bp, items)

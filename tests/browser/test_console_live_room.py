@@ -13,10 +13,10 @@ from examserver.core.audit import Actor
 from examserver.db import db
 from examserver.exam import attempts, terminals
 from examserver.models import FinishReason, Role, Terminal
+from tests.browser.console_login import PASSWORD, login
 from tests.factories import make_admitted_candidate, make_centre, make_open_session, make_room
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
 
 
 def test_live_room_progress_score_silence_and_move_list(app, loaded_bank, live_server, page, clock):
@@ -48,11 +48,7 @@ def test_live_room_progress_score_silence_and_move_list(app, loaded_bank, live_s
         db.session.commit()
 
     base = live_server.url
-    page.goto(f"{base}/admin/auth/login?lang=ru")
-    page.fill("input[name=username]", "proctor1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#logout")
+    login(page, base, "proctor1")
     page.goto(f"{base}/admin/room/{session_id}")
 
     done_row = page.locator("#live-table tr", has_text="Бүттү")

@@ -12,10 +12,10 @@ from examserver.db import db
 from examserver.exam import attempts, terminals
 from examserver.models import Attempt, ExamSession, Role
 from examserver.registration import participants as registration
+from tests.browser.console_login import PASSWORD, login
 from tests.factories import make_admitted_candidate, make_centre, make_open_session, make_room
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
 
 
 def test_the_room_patches_changed_rows_only(app, loaded_bank, live_server, page):
@@ -37,11 +37,7 @@ def test_the_room_patches_changed_rows_only(app, loaded_bank, live_server, page)
         db.session.commit()
         session_id, running_id = session.id, running.id
 
-    page.goto(f"{live_server.url}/admin/auth/login?lang=ru")
-    page.fill("input[name=username]", "proctor1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#logout")
+    login(page, live_server.url, "proctor1")
     page.goto(f"{live_server.url}/admin/room/{session_id}")
     busy_row = page.locator("#live-table tr", has_text="Иштеп")
     busy_row.locator("td.answered", has_text="0/7").wait_for()

@@ -22,7 +22,8 @@ def draws(statements) -> list[str]:
     return [s for s in bank if s not in checks]
 
 
-def _start(kclient, code, statements):
+def start_counting_draws(kclient, code, statements) -> list[str]:
+    """Code, language, start through the kiosk; the start's statements that draw."""
     assert kclient.post("/kiosk/code", data={"code": code}).status_code == 303
     assert kclient.post("/kiosk/confirm", data={"language": "ky"}).status_code == 303
     statements.recording = True
@@ -39,7 +40,7 @@ def test_a_start_with_a_predrawn_form_does_not_draw(kclient, candidate, loaded_b
         drawn = db.session.scalar(sa.select(PredrawnForm))
         seed, digest, form = drawn.seed, drawn.form_digest, drawn.form
     assert ready == 1
-    bank_reads = _start(kclient, candidate[1], statements)
+    bank_reads = start_counting_draws(kclient, candidate[1], statements)
     assert bank_reads == []
     with loaded_bank.app_context():
         attempt = db.session.scalar(sa.select(Attempt))
@@ -53,7 +54,7 @@ def test_without_a_predrawn_form_the_start_draws(kclient, candidate, loaded_bank
     with loaded_bank.app_context():  # a code issued before forms were drawn at issue
         db.session.execute(sa.delete(PredrawnForm))
         db.session.commit()
-    assert _start(kclient, candidate[1], statements) != []
+    assert start_counting_draws(kclient, candidate[1], statements) != []
     with loaded_bank.app_context():
         assert db.session.scalar(sa.select(Attempt)).form_digest
 
@@ -69,7 +70,7 @@ def test_a_form_drawn_from_an_older_blueprint_is_not_used(kclient, candidate, lo
         db.session.flush()
         drawn.record_approval(new, Actor.system())  # only an approved version is drawn (issue 11)
         db.session.commit()
-    assert _start(kclient, candidate[1], statements) != []
+    assert start_counting_draws(kclient, candidate[1], statements) != []
     with loaded_bank.app_context():
         attempt = db.session.scalar(sa.select(Attempt))
         assert attempt.blueprint_id != old.id

@@ -16,24 +16,13 @@ from examserver.db import db
 from examserver.exam import codes, predraw
 from examserver.models import AccessCode, Attempt, BankItem, ExamBlueprint, Participant, PredrawnForm
 
-from tests.perf.test_predraw import draws
+from tests.perf.test_predraw import start_counting_draws
 
 PROCTOR = Actor("user", None, "proctor")
 
 
 def _predrawn(participant_id: int) -> PredrawnForm | None:
     return db.session.scalar(sa.select(PredrawnForm).where(PredrawnForm.participant_id == participant_id))
-
-
-def _start(kclient, code, statements) -> list[str]:
-    """Code, language, start through the kiosk; the start's statements that read the bank."""
-    assert kclient.post("/kiosk/code", data={"code": code}).status_code == 303
-    assert kclient.post("/kiosk/confirm", data={"language": "ky"}).status_code == 303
-    statements.recording = True
-    r = kclient.post("/kiosk/instructions")
-    statements.recording = False
-    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/exam")
-    return draws(statements)
 
 
 def test_issuing_a_code_draws_and_freezes_the_form(candidate, loaded_bank):
@@ -51,7 +40,7 @@ def test_the_start_takes_the_form_drawn_at_issue_without_reading_the_bank(kclien
     with loaded_bank.app_context():
         row = _predrawn(candidate[0])
         seed, digest, form = row.seed, row.form_digest, row.form
-    assert _start(kclient, candidate[1], statements) == []
+    assert start_counting_draws(kclient, candidate[1], statements) == []
     with loaded_bank.app_context():
         attempt = db.session.scalar(sa.select(Attempt).where(Attempt.participant_id == candidate[0]))
         assert (attempt.seed, attempt.form_digest, attempt.form) == (seed, digest, form)
@@ -72,7 +61,7 @@ def test_a_reissued_code_comes_with_a_fresh_form_which_the_start_takes(kclient, 
     # The old code is dead; the new one starts with the new form, without a draw.
     refused = kclient.post("/kiosk/code", data={"code": candidate[1]})
     assert not refused.headers.get("Location", "").endswith("/kiosk/confirm")
-    assert _start(kclient, new_code, statements) == []
+    assert start_counting_draws(kclient, new_code, statements) == []
     with loaded_bank.app_context():
         assert db.session.scalar(sa.select(Attempt.seed)) == seed
 
@@ -88,7 +77,7 @@ def test_a_new_blueprint_version_after_the_issue_makes_the_start_draw(kclient, c
         drawn.record_approval(new, Actor.system())  # only an approved version is drawn (issue 11)
         db.session.commit()
         old_id = old.id
-    assert _start(kclient, candidate[1], statements) != []
+    assert start_counting_draws(kclient, candidate[1], statements) != []
     with loaded_bank.app_context():
         attempt = db.session.scalar(sa.select(Attempt))
         assert attempt.blueprint_id != old_id
@@ -148,7 +137,7 @@ def test_an_item_retired_after_the_issue_is_never_shown(kclient, candidate, load
         db.session.execute(sa.update(BankItem).where(BankItem.item_id == item_id, BankItem.version == version)
                            .values(status="retired"))
         db.session.commit()
-    assert _start(kclient, candidate[1], statements) != []  # drawn afresh at the start
+    assert start_counting_draws(kclient, candidate[1], statements) != []  # drawn afresh at the start
     with loaded_bank.app_context():
         attempt = db.session.scalar(sa.select(Attempt))
         assert item_id not in {i for i, _v in Form.from_dict(attempt.form).item_refs()}
