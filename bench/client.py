@@ -14,6 +14,13 @@ import time
 import urllib.parse
 
 CSRF_RE = re.compile(r'name="csrf[-_]token" (?:content|value)="([^"]+)"')
+STATE_RE = re.compile(rb'<script type="application/json" id="exam-state">(.*?)</script>', re.S)
+
+
+def page_state(page: bytes) -> dict | None:
+    """The exam's full state the exam page carries (kiosk.js starts from it), or None."""
+    match = STATE_RE.search(page)
+    return json.loads(match.group(1)) if match else None
 
 
 class Browser:
@@ -115,7 +122,8 @@ class Kiosk:
             raise RuntimeError(f"/kiosk/: {status}")
 
     def start(self, language: str = "ru") -> None:
-        """Type the code, confirm name and language, read the instructions, load the exam."""
+        """Type the code, confirm name and language, read the instructions, open the exam:
+        as kiosk.js does, question 1 is drawn from the state the exam page carries."""
         b = self.browser
         for path, fields in (("/kiosk/code", {"code": self.code}), ("/kiosk/confirm", {"language": language}),
                              ("/kiosk/instructions", {})):
@@ -123,9 +131,13 @@ class Kiosk:
             if status != 200:
                 text = data.decode("utf-8", "replace")
                 raise RuntimeError(f"{path}: {status} {text[max(0, text.find('<main')):][:300]}")
-        status, state = b.get_json("/kiosk/api/state?full=1")
-        if status != 200 or not state.get("questions"):
-            raise RuntimeError(f"state: {status} {str(state)[:120]}")
+        state = page_state(data)  # the exam page the start was sent to
+        if state is None:  # a page without it: kiosk.js asks the state endpoint
+            status, state = b.get_json("/kiosk/api/state?full=1")
+            if status != 200:
+                raise RuntimeError(f"state: {status} {str(state)[:120]}")
+        if not state.get("questions"):
+            raise RuntimeError(f"state: {str(state)[:120]}")
         self.questions = state["questions"]
         self.next_seq = state["next_seq"]
 

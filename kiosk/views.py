@@ -3,7 +3,7 @@ the exam shell, the result with protocol and appeal."""
 from __future__ import annotations
 
 
-from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from examserver import clock
@@ -20,6 +20,8 @@ from examserver.exam import terminals
 from examserver.core.errors import ServiceError
 
 from . import bp
+from .api import timing_of
+from .exam_state import full_state
 from .context import (COOKIE, active_attempt, current_terminal, end_candidate_session, enrolled_terminal,
                       moved_away, result_attempt, set_terminal_cookie, use_language)
 from .terminal_views import PAIRING_WINDOW_SECONDS, TEST_LANGUAGES, pairing_throttled
@@ -169,10 +171,15 @@ def instructions():
 @bp.route("/exam")
 @db.read_only
 def exam():
-    """The exam shell; kiosk.js loads the questions and state from the API."""
-    # The running attempt as the snapshot sees it: one Core query, the frozen form not read.
+    """The exam shell, carrying the exam's full state as ``/kiosk/api/state?full=1``
+    would answer it (a JSON script block, never executed): kiosk.js draws question 1
+    without asking again (issue 15, B1: one request fewer per terminal at a hall's
+    start); a retry asks the state endpoint. Never cached (no-store, as every page)."""
+    # The running attempt as the snapshot sees it: one Core query; its frozen form is
+    # read once per worker and attempt (``saving.Snapshot.form``).
     attempt = saving.snapshot(request.cookies.get(COOKIE))
-    if attempt is not None and attempts.deadline_passed(attempt, clock.now()):
+    now = clock.now()
+    if attempt is not None and attempts.deadline_passed(attempt, now):
         db.begin_write()  # finishing it writes: a journal writer holds the lock
         attempt = active_attempt(lock=True)
         if attempt is not None and attempts.finish_if_expired(attempt):
@@ -186,7 +193,8 @@ def exam():
     session.pop("kiosk_login", None)
     # This browser session runs this attempt: it may show its result later (and only it may).
     session["kiosk_attempt"] = attempt.id
-    return render_template("kiosk/exam.html", attempt=attempt)
+    state = dict(timing_of(attempt, now, current_app.config), **full_state(attempt))
+    return render_template("kiosk/exam.html", attempt=attempt, state=state)
 
 
 @bp.route("/result")

@@ -26,7 +26,7 @@ from examserver.db import db
 from examserver.models import (AccessCode, Admission, Attempt, AttemptState, ExamBlueprint, ExamSession, Participant,
                                Position, SessionState, Terminal, TerminalState)
 from examserver.core.errors import Conflict, Forbidden
-from examserver.exam import outline, retake
+from examserver.exam import outline, predraw, retake
 
 
 def check_session_open(participant: Participant) -> None:
@@ -115,10 +115,9 @@ def _start_facts(with_code: bool) -> sa.Select:
     live = (sa.select(AccessCode.id).where(AccessCode.id == p("code_id"), AccessCode.participant_id == p("participant_id"),
                                            AccessCode.session_id == p("session_id"), AccessCode.revoked_at.is_(None))
             .scalar_subquery() if with_code else sa.null())
-    latest_id, _digest = outline.latest_columns(p("blueprint_code"))
+    latest_id, latest_digest = outline.latest_columns(p("blueprint_code"))
     return (sa.select(ExamSession, own, other, live, retake.may_bar(p("pin"), p("group_code"), p("participant_id")),
-                      ExamBlueprint)
-            .outerjoin(ExamBlueprint, ExamBlueprint.id == latest_id)
+                      latest_id, latest_digest, predraw.bank_stamp())
             .where(ExamSession.id == p("session_id")).with_for_update(read=True, of=ExamSession)
             .execution_options(populate_existing=True))
 
@@ -127,7 +126,7 @@ _START_FACTS: dict[tuple[bool, bool], sa.Select] = {}
 
 
 def check_start(participant: Participant, terminal: Terminal, code_id: int | None,
-                locked: bool = False) -> ExamBlueprint | None:
+                locked: bool = False) -> tuple[int | None, str | None, int | None]:
     """Every gate of a first start, under :func:`lock_for_start`'s locks
     (``locked``: the caller took them, e.g. ``code_login.pending(for_start=True)``).
 
@@ -137,7 +136,10 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
     terminal and participant locks, one statement locks the session shared and
     reads every other fact of the gates (an attempt already started, the
     terminal busy, the code still live, a failure that could bar) and the
-    drawn (newest approved) version of the position's blueprint, returned (None: none approved).
+    drawn (newest approved) version of the position's blueprint. Returns that
+    version's id and digest (None, None: none approved; ``outline.parsed``
+    gives the blueprint) and the item bank's stamp (``predraw.bank_stamp``;
+    None: unknown), read in the same statement.
     """
     if not locked:
         lock_for_start(participant, terminal)
@@ -150,7 +152,7 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
         "participant_id": participant.id, "terminal_id": terminal.id, "session_id": participant.session_id,
         "pin": participant.pin, "group_code": position.group_code, "blueprint_code": position.blueprint_code,
         **({"code_id": code_id} if with_code else {})}).one()
-    session, own, other, live, may_bar, blueprint = row
+    session, own, other, live, may_bar, blueprint_id, digest, stamp = row
     set_committed_value(participant, "session", session)  # held: the ORM session keeps objects weakly
     if own is not None:
         raise Conflict(_("A test has already been started with this code."), "already_started")
@@ -160,4 +162,4 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
     check_participant(participant, retake_possible=may_bar)
     if code_id is not None and live is None:
         _code_revoked()
-    return blueprint
+    return blueprint_id, digest, stamp

@@ -35,7 +35,8 @@ from examserver.competitions.seen import excluded_items
 from examserver.core import audit
 from examserver.core.errors import ServiceError
 from examserver.db import db
-from examserver.models import Admission, Attempt, BankItem, ExamBlueprint, ExamSession, Participant, PredrawnForm
+from examserver.models import (Admission, Attempt, BankItem, BankStamp, ExamBlueprint, ExamSession, Participant,
+                               PredrawnForm)
 
 
 def draw_for(participant: Participant, blueprint: Blueprint) -> tuple[int, Form]:
@@ -51,32 +52,66 @@ def draw_for(participant: Participant, blueprint: Blueprint) -> tuple[int, Form]
                            status=500, detail=str(exc)) from exc
 
 
-def take(participant: Participant, blueprint_row: ExamBlueprint) -> tuple[int, Form] | None:
-    """The participant's pre-drawn ``(seed, form)`` for this blueprint version, removed
-    from the store; None if there is none (or it was drawn from an older version)."""
-    row = db.session.scalar(sa.select(PredrawnForm).where(PredrawnForm.participant_id == participant.id))
+def take(participant: Participant, blueprint_id: int, stamp: int | None = None) -> tuple[int, dict, str] | None:
+    """The participant's pre-drawn ``(seed, form as stored, digest)`` for blueprint
+    version ``blueprint_id``, removed from the store in the same statement; None if there is none
+    (or it was drawn from an older version, or an item of it is no longer current).
+
+    The digest is the one computed when the form was drawn (the stored form is
+    the frozen one, not hashed again). ``stamp``: the bank's stamp read in the
+    start's transaction (:func:`items_current`)."""
+    row = db.session.execute(_TAKE, {"participant_id": participant.id}).first()
     if row is None:
         return None
-    db.session.delete(row)
-    if row.blueprint_id != blueprint_row.id:
+    drawn_from, seed, form, digest = row
+    if drawn_from != blueprint_id:
         return None
-    form = Form.from_dict(row.form)
-    if not items_current(form.item_refs()):
+    if not items_current([(s["item_id"], s["item_version"]) for s in form["slots"]], stamp):
         return None
-    return row.seed, form
+    return seed, form, digest
 
 
-def items_current(refs: list[tuple[str, int]]) -> bool:
+_PREDRAWN = PredrawnForm.__table__
+_TAKE = (sa.delete(_PREDRAWN).where(_PREDRAWN.c.participant_id == sa.bindparam("participant_id"))
+         .returning(_PREDRAWN.c.blueprint_id, _PREDRAWN.c.seed, _PREDRAWN.c.form, _PREDRAWN.c.form_digest))
+
+# The latest (version, status) of each item id, as read under one bank stamp
+# (migration 0012: a trigger renews the stamp on every write to bank_item).
+# A cache checked against the database, not state: a different stamp empties it.
+_CHECKED: tuple[int | None, dict[str, tuple[int, str]]] = (None, {})
+_MAX_CHECKED = 50_000
+
+
+def bank_stamp() -> sa.ScalarSelect:
+    """The bank's current stamp as a scalar subquery (NULL: unknown), for a caller's statement."""
+    return sa.select(BankStamp.value).where(BankStamp.id == 1).scalar_subquery()
+
+
+def items_current(refs: list[tuple[str, int]], stamp: int | None = None) -> bool:
     """True if every ``(item id, version)`` is still its item's latest version
     and approved (what ``latest_items`` would draw). One narrow query: ids,
-    versions and states, never the items' text."""
+    versions and states, never the items' text.
+
+    ``stamp``: the bank's stamp (:func:`bank_stamp`) read in the caller's
+    transaction before this call; the states read under the same stamp are
+    kept per process and the query asks only for ids not read yet (a hall's
+    starts read the bank once per worker). None: always ask."""
+    global _CHECKED
+    known_stamp, known = _CHECKED
+    if stamp is None or known_stamp != stamp or len(known) > _MAX_CHECKED:
+        known = {}
     wanted = dict(refs)
-    latest: dict[str, tuple[int, str]] = {}
-    for item_id, version, status in db.session.execute(
-            sa.select(BankItem.item_id, BankItem.version, BankItem.status).where(BankItem.item_id.in_(sorted(wanted)))):
-        if version > latest.get(item_id, (0, ""))[0]:
-            latest[item_id] = (version, status)
-    return all(latest.get(item_id) == (version, "approved") for item_id, version in wanted.items())
+    missing = sorted(item_id for item_id in wanted if item_id not in known)
+    if missing:
+        latest: dict[str, tuple[int, str]] = {}
+        for item_id, version, status in db.session.execute(
+                sa.select(BankItem.item_id, BankItem.version, BankItem.status).where(BankItem.item_id.in_(missing))):
+            if version > latest.get(item_id, (0, ""))[0]:
+                latest[item_id] = (version, status)
+        known = dict(known, **{item_id: latest.get(item_id, (0, "")) for item_id in missing})
+        if stamp is not None:
+            _CHECKED = (stamp, known)
+    return all(known.get(item_id) == (version, "approved") for item_id, version in wanted.items())
 
 
 def predraw_participant(participant: Participant, fresh: bool = False) -> PredrawnForm | None:

@@ -52,25 +52,31 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str,
     position, with a fresh random 63-bit seed (drawn ahead or now); it is
     frozen in the attempt (invariant 4). Journal event 0 is 'start'.
     """
-    row = gates.check_start(participant, terminal, code_id, locked)
+    blueprint_id, digest, stamp = gates.check_start(participant, terminal, code_id, locked)
     check_may_start(participant)
-    if row is None:  # no approved version of the position's blueprint (bank/drawn)
+    if blueprint_id is None:  # no approved version of the position's blueprint (bank/drawn)
         if drawn.has_versions(participant.position.blueprint_code):
             raise drawn.refusal(participant.position.blueprint_code)
         raise NotFound(_("No exam blueprint is set up for this position."), "no_blueprint")
-    blueprint = outline.of_row(row)
+    blueprint = outline.parsed(blueprint_id, digest)
     if language not in blueprint.languages:
         raise ServiceError(_("This test is not offered in the chosen language."), "bad_language")
-    # A form drawn ahead (exam/predraw) makes the start a state change; else draw now.
-    seed, form = predraw.take(participant, row) or predraw.draw_for(participant, blueprint)
+    # A form drawn ahead (exam/predraw) makes the start a state change, its digest
+    # the one computed at the draw; else draw now.
+    taken = predraw.take(participant, blueprint_id, stamp)
+    if taken is not None:
+        seed, form, form_digest = taken
+    else:
+        seed, drawn_form = predraw.draw_for(participant, blueprint)
+        form, form_digest = drawn_form.to_dict(), drawn_form.digest()
     now = clock.now()
     duration = blueprint.duration_minutes * 60
     attempt = Attempt(
         participant_id=participant.id, session_id=participant.session_id, terminal_id=terminal.id,
-        blueprint_id=row.id, language=language, seed=seed, form=form.to_dict(), form_digest=form.digest(),
+        blueprint_id=blueprint_id, language=language, seed=seed, form=form, form_digest=form_digest,
         state=AttemptState.IN_PROGRESS, started_at=now, duration_seconds=duration,
         deadline_at=now + timedelta(seconds=duration), last_seq=0, journal_head="",
-        answered_count=0, question_count=len(form.slots), last_contact_at=now,
+        answered_count=0, question_count=len(form["slots"]), last_contact_at=now,
     )
     try:
         with db.session.begin_nested():  # the unique participant is the last arbiter of a race

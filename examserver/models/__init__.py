@@ -39,3 +39,4 @@ from examserver.models.competitions import (  # noqa: F401
 from examserver.models.consolidation import ConsolidatedProtocol, ResultBundle, TrustedCentreKey  # noqa: F401,E402
 from examserver.models.bank_review import BlueprintApproval, ItemReview  # noqa: F401,E402
 from examserver.models.predraw import PredrawnForm  # noqa: F401,E402
+from examserver.models.bank_stamp import BankStamp  # noqa: F401,E402

@@ -122,52 +122,66 @@
     return s.replace(/%\((\w+)\)s/g, function (_m, k) { return vars[k]; });
   };
 
+  // The page carries the full state as it was rendered (one request fewer at a hall's
+  // start); a page without it, or a retry, asks the state endpoint.
   Exam.prototype.load = function () {
-    var self = this;
+    var self = this, el = document.getElementById("exam-state"), first = null;
     this.prefs();
-    jsonFetch(this.urls.state + "?full=1").then(function (r) {
-      var b = r.body;
-      if ((r.status === 409 && b.error === "finished") || (r.status === 200 && b.state === "finished")) {
-        self.toResult();
-        return;
+    try { first = el ? JSON.parse(el.textContent) : null; } catch (e) { first = null; }
+    if (first && first.questions) {
+      try { this.begin({status: 200, body: first, json: true}); return; } catch (e) { /* ask the server */ }
+    }
+    this.fetchState();
+  };
+
+  Exam.prototype.fetchState = function () {
+    var self = this;
+    jsonFetch(this.urls.state + "?full=1").then(function (r) { self.begin(r); })
+      .catch(function () { setTimeout(function () { self.fetchState(); }, 2000); });
+  };
+
+  Exam.prototype.begin = function (r) {
+    var self = this, b = r.body;
+    if ((r.status === 409 && b.error === "finished") || (r.status === 200 && b.state === "finished")) {
+      self.toResult();
+      return;
+    }
+    if (r.status === 404 && b.error === "no_attempt") { location.href = self.urls.result; return; }
+    if (r.status !== 200 || !b.questions) {
+      // A server error or not our JSON: keep the page, try again.
+      renewSession().catch(function () {});
+      setTimeout(function () { self.fetchState(); }, 2000);
+      return;
+    }
+    self.questions = b.questions;
+    self.answers = {};
+    Object.keys(b.answers).forEach(function (k) { self.answers[k] = b.answers[k]; });
+    self.flags = {};
+    b.flags.forEach(function (s) { self.flags[s] = true; });
+    self.current = b.current;
+    self.nextSeq = b.last_seq + 1;
+    try { self.queue = JSON.parse(localStorage.getItem(self.key) || "[]"); } catch (e) { self.queue = []; }
+    // Events the server has not acknowledged yet are shown as given.
+    self.queue.forEach(function (ev) {
+      self.apply(ev);
+      self.nextSeq = Math.max(self.nextSeq, ev.seq + 1);
+    });
+    self.sync(b);
+    self.render();
+    self.bind();
+    self.tick();
+    setInterval(function () { self.tick(); }, 250);
+    self.lastPolled = 0;
+    setInterval(function () {
+      // Every acknowledged save answers with the same state and timing: the
+      // heartbeat goes out only when nothing was heard for a whole interval.
+      var now = Date.now();
+      if (now - Math.max(self.lastHeard, self.lastPolled) >= self.pollEvery) {
+        self.lastPolled = now;
+        self.heartbeat();
       }
-      if (r.status === 404 && b.error === "no_attempt") { location.href = self.urls.result; return; }
-      if (r.status !== 200 || !b.questions) {
-        // A server error or not our JSON: keep the page, try again.
-        renewSession().catch(function () {});
-        setTimeout(function () { self.load(); }, 2000);
-        return;
-      }
-      self.questions = b.questions;
-      self.answers = {};
-      Object.keys(b.answers).forEach(function (k) { self.answers[k] = b.answers[k]; });
-      self.flags = {};
-      b.flags.forEach(function (s) { self.flags[s] = true; });
-      self.current = b.current;
-      self.nextSeq = b.last_seq + 1;
-      try { self.queue = JSON.parse(localStorage.getItem(self.key) || "[]"); } catch (e) { self.queue = []; }
-      // Events the server has not acknowledged yet are shown as given.
-      self.queue.forEach(function (ev) {
-        self.apply(ev);
-        self.nextSeq = Math.max(self.nextSeq, ev.seq + 1);
-      });
-      self.sync(b);
-      self.render();
-      self.bind();
-      self.tick();
-      setInterval(function () { self.tick(); }, 250);
-      self.lastPolled = 0;
-      setInterval(function () {
-        // Every acknowledged save answers with the same state and timing: the
-        // heartbeat goes out only when nothing was heard for a whole interval.
-        var now = Date.now();
-        if (now - Math.max(self.lastHeard, self.lastPolled) >= self.pollEvery) {
-          self.lastPolled = now;
-          self.heartbeat();
-        }
-      }, 1000);
-      self.flush();
-    }).catch(function () { setTimeout(function () { self.load(); }, 2000); });
+    }, 1000);
+    self.flush();
   };
 
   /* Font size (3 steps) and high contrast, kept for this attempt. */

@@ -3,6 +3,8 @@ enrolled terminal whose secret the test client holds, and participants with
 access codes (rows made here, codes issued by ``codes.issue_code``)."""
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -66,6 +68,30 @@ def start_exam(client, code: str, language: str = "ky") -> dict:
     r = client.get("/kiosk/api/state?full=1")
     assert r.status_code == 200, r.get_json()
     return r.get_json()
+
+
+EXAM_STATE_RE = re.compile(r'<script type="application/json" id="exam-state">(.*?)</script>', re.S)
+
+
+def page_state(page: str) -> dict:
+    """The exam's full state the exam page carries for kiosk.js (issue 15, B1)."""
+    match = EXAM_STATE_RE.search(page)
+    assert match, page[:300]
+    return json.loads(match.group(1))
+
+
+def open_exam(client, code: str, language: str = "ky") -> tuple[str, dict]:
+    """Code → language → start → the exam page, as a browser follows the 303s:
+    ``(page, the state it carries)``; no request to the state endpoint."""
+    r = client.post("/kiosk/code", data={"code": code})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/confirm"), r.headers.get("Location")
+    assert client.post("/kiosk/confirm", data={"language": language}).status_code == 303
+    r = client.post("/kiosk/instructions")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/exam")
+    r = client.get("/kiosk/exam")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    return page, page_state(page)
 
 
 def answer(client, seq: int, slot: int, selected: list[str], how: str = "click"):

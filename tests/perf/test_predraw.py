@@ -9,7 +9,9 @@ from examserver.db import db
 from examserver.bank import drawn
 from examserver.core.audit import Actor
 from examserver.exam import predraw
-from examserver.models import Attempt, ExamBlueprint, ExamSession, JournalEvent, Participant, PredrawnForm
+from examserver.models import (Attempt, BankItem, BankStamp, ExamBlueprint, ExamSession, JournalEvent, Participant,
+                               PredrawnForm)
+from question_bank.drawing import Form
 
 
 def draws(statements) -> list[str]:
@@ -85,3 +87,61 @@ def test_the_predraw_command_draws_a_session_ahead(runner, candidate, loaded_ban
     with loaded_bank.app_context():
         assert db.session.scalar(sa.select(sa.func.count(PredrawnForm.id))) == 1  # idempotent
     assert runner.invoke(args=["predraw", "--session", "999999"]).exit_code != 0
+
+
+def _stamp():
+    return db.session.scalar(sa.select(BankStamp.value))
+
+
+def test_every_write_to_the_bank_renews_its_stamp(loaded_bank, clock):
+    """Migration 0012's trigger: whatever writes bank_item (here plain SQL), in its own transaction."""
+    with loaded_bank.app_context():
+        seen = [_stamp()]
+        row = db.session.scalar(sa.select(BankItem).order_by(BankItem.id))
+        newer = dict(item_id=row.item_id, version=row.version + 1, topic_code=row.topic_code, status="draft",
+                     bank_id=row.bank_id, payload=row.payload, digest=row.digest, imported_at=clock.now())
+        for write in (sa.insert(BankItem).values(**newer),
+                      sa.update(BankItem).where(BankItem.id == row.id).values(status="retired"),
+                      sa.delete(BankItem).where(BankItem.item_id == row.item_id, BankItem.version == row.version + 1)):
+            db.session.execute(write)
+            assert _stamp() not in seen, write  # seen by the writing transaction itself
+            seen.append(_stamp())
+            db.session.commit()
+        assert None not in seen and len(set(seen)) == 4
+
+
+def test_item_states_are_asked_once_per_stamp_and_a_retirement_asks_again(kclient, candidate, loaded_bank,
+                                                                          statements):
+    with loaded_bank.app_context():
+        row = db.session.scalar(sa.select(PredrawnForm).where(PredrawnForm.participant_id == candidate[0]))
+        refs = Form.from_dict(row.form).item_refs()
+        stamp = _stamp()
+        statements.recording = True
+        assert predraw.items_current(refs, stamp)
+        assert predraw.items_current(refs, stamp)  # kept under this stamp: not asked again
+        statements.recording = False
+        assert len([s for s in statements.sql() if "bank_item" in s]) == 1, statements.sql()
+        # Retired in plain SQL after the states were kept: the stamp moves with it.
+        item_id, version = refs[0]
+        db.session.execute(sa.update(BankItem).where(BankItem.item_id == item_id, BankItem.version == version)
+                           .values(status="retired"))
+        db.session.commit()
+        assert _stamp() != stamp
+    statements.statements.clear()
+    # The start reads the new stamp, asks the bank again and draws afresh: the retired item is never shown.
+    assert start_counting_draws(kclient, candidate[1], statements) != []
+    with loaded_bank.app_context():
+        attempt = db.session.scalar(sa.select(Attempt))
+        assert item_id not in {i for i, _v in Form.from_dict(attempt.form).item_refs()}
+        assert predraw.items_current(refs, _stamp()) is False
+
+
+def test_without_a_stamp_the_items_are_always_asked(loaded_bank, candidate, statements):
+    """No stamp (the issue's own check, or the stamp row emptied by hand): nothing is kept, asked each time."""
+    with loaded_bank.app_context():
+        row = db.session.scalar(sa.select(PredrawnForm).where(PredrawnForm.participant_id == candidate[0]))
+        refs = Form.from_dict(row.form).item_refs()
+        statements.recording = True
+        assert predraw.items_current(refs, None) and predraw.items_current(refs, None)
+        statements.recording = False
+        assert len([s for s in statements.sql() if "bank_item" in s]) == 2
