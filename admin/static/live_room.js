@@ -1,8 +1,10 @@
 /* Live room view: the table is drawn once, then patched from the changes the
    server reports (GET data-url?since=VERSION returns only the rows that may
-   have changed since the previous poll, with times as epoch milliseconds);
-   the seconds left and the silence of every running test are counted here
-   from the server's clock. Every minute the page asks for every row again. */
+   have changed since the previous poll, with times as epoch milliseconds:
+   whole rows for what a person changed, and "moves", the answered count and
+   the time of contact of the tests heard from); the seconds left and the
+   silence of every running test are counted here from the server's clock.
+   Every minute the page asks for every row again. */
 (function () {
   "use strict";
   var table = document.getElementById("live-table");
@@ -166,6 +168,22 @@
       entry.values = values; entry.key = key;
       buildRow(entry, candidate(values, data.now_ms));
       if (old && old.parentNode) { old.parentNode.replaceChild(entry.tr, old); }
+    });
+    var moved = {};
+    (data.move_columns || []).forEach(function (name, i) { moved[name] = i; });
+    (data.moves || []).forEach(function (move) {
+      // A move changes the time of contact (counted by tick) and the answered count (its cell is drawn again).
+      var entry = rows[move[moved.participant_id]];
+      if (!entry || entry.values[col.attempt_id] === null) { return; }  // a row it does not know yet comes whole
+      var values = entry.values.slice(), drawn = values[col.answered];
+      values[col.answered] = move[moved.answered];
+      values[col.contact_ms] = move[moved.contact_ms];
+      entry.values = values; entry.key = JSON.stringify(values);
+      if (drawn !== values[col.answered] && !rebuildAll) {  // (with rebuildAll: drawn below)
+        var old = entry.tr;
+        buildRow(entry, candidate(values, data.now_ms));
+        if (old && old.parentNode) { old.parentNode.replaceChild(entry.tr, old); }
+      }
     });
     Object.keys(rows).forEach(function (pid) {
       var entry = rows[pid];

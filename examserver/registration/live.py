@@ -105,15 +105,29 @@ def room_snapshot(session: ExamSession) -> dict:
 def room_changes(session: ExamSession, since_ms: int) -> dict:
     """What the proctor's page needs to patch its table: the rows that may
     have changed since the ``version`` of its previous poll (every row when
-    ``since_ms`` is 0), as value lists in ``columns`` order, with the times as
-    epoch milliseconds so the page counts seconds itself; the counters by
-    aggregate SQL; the room's locked terminals. The page polls again with
-    ``version``. A change committed up to ``OVERLAP`` after its own time stamp
-    is still caught; the page also asks for every row once a minute."""
+    ``since_ms`` is 0), with the times as epoch milliseconds so the page
+    counts seconds itself; the counters; the room's locked terminals. The
+    page polls again with ``version``.
+
+    A row a person changed (audited), or whose terminal locked, comes whole
+    (``rows``, values in ``columns`` order); a row that only moved (a save or
+    a heartbeat: the answered count and the time of contact) comes as three
+    numbers (``moves``, in ``move_columns`` order): during an exam that is
+    nearly every row of every poll. A change committed up to ``OVERLAP``
+    after its own time stamp is still caught; the page also asks for every
+    row once a minute."""
     now = clock.now()
     now_ms = live_rows.to_ms(now)
     silent_after = current_app.config["SILENT_TERMINAL_SECONDS"]
     since = live_rows.from_ms(since_ms) - OVERLAP if since_ms > 0 else None
+    if since is None:
+        rows, moves = live_rows.rows(session.id), []
+        counts = _counts(rows, now_ms - (silent_after + 1) * 1000)  # the rows have it all: no statement
+    else:
+        rows = live_rows.rows(session.id, since)
+        whole = {row[0] for row in rows}
+        moves = [move for move in live_rows.moves(session.id, since) if move[0] not in whole]
+        counts = live_rows.counts(session.id, now - timedelta(seconds=silent_after + 1))
     return {
         "session": _session_json(session),
         "version": now_ms,
@@ -122,11 +136,28 @@ def room_changes(session: ExamSession, since_ms: int) -> dict:
         "silent_after_seconds": silent_after,
         "full": since is None,
         "columns": live_rows.COLUMNS,
-        "rows": live_rows.rows(session.id, since),
-        "counts": live_rows.counts(session.id, now - timedelta(seconds=silent_after + 1)),
+        "rows": rows,
+        "move_columns": live_rows.MOVE_COLUMNS,
+        "moves": moves,
+        "counts": counts,
         "terminals": [{"id": tid, "seat": seat, "state": state, "last_seen_ms": seen_ms}
                       for tid, seat, state, seen_ms in live_rows.room_terminals(session.room_id, locked_only=True)],
     }
+
+
+_STATE, _CONTACT = live_rows.COLUMNS.index("state"), live_rows.COLUMNS.index("contact_ms")
+
+
+def _counts(rows: list[tuple], silent_before_ms: int) -> dict[str, int]:
+    """``live_rows.counts`` from every row at hand (same rule: a running test
+    whose terminal was last heard from at or before ``silent_before_ms`` is silent)."""
+    out: dict[str, int] = {}
+    for row in rows:
+        state, contact = row[_STATE], row[_CONTACT]
+        out[state] = out.get(state, 0) + 1
+        if state == AttemptState.IN_PROGRESS.value and (contact is None or contact <= silent_before_ms):
+            out["silent"] = out.get("silent", 0) + 1
+    return out
 
 
 def _session_json(session: ExamSession) -> dict:

@@ -14,6 +14,13 @@ start, finish, pause, resume, extend, move, code issue, admission, no-show,
 terminal lock and unlock), or it is the terminal's own lock (``locked_at``).
 A change to the session itself (open, close, a participant list imported)
 makes every row "changed".
+
+A save or a heartbeat changes only two things a row shows: the answered
+count and the time of contact. So the rows that only moved that way come as
+``moves`` (``MOVE_COLUMNS``: three numbers read from the attempt alone, from
+SQLite's ``ix_attempt_live_room``), the rest as whole rows; during an exam
+nearly every attempt moves between two polls and only a few are touched by
+a person.
 """
 from __future__ import annotations
 
@@ -35,6 +42,8 @@ MS = timedelta(milliseconds=1)
 # The order of a row's values in the poll's JSON (``columns`` there).
 COLUMNS = ("participant_id", "name", "seat", "state", "attempt_id", "answered", "total", "deadline_ms", "paused_ms",
            "contact_ms", "terminal_id", "terminal_seat", "terminal_state", "score", "max_points", "verdict")
+# The order of a move's values (``move_columns``): what a save or a heartbeat changes.
+MOVE_COLUMNS = ("participant_id", "answered", "contact_ms")
 
 
 class epoch_ms(FunctionElement):
@@ -108,12 +117,12 @@ def _audited_since(object_type: str):
     return sa.select(AuditEntry.object_id).where(AuditEntry.at >= SINCE, AuditEntry.object_type == object_type)
 
 
-def _changed_since():
-    """The condition "this row may show something new since ``SINCE``"."""
+def _touched_since():
+    """The condition "someone changed this row since ``SINCE``" (audited, a
+    terminal's lock, the session): anything but a save's or a heartbeat's move."""
     as_text = lambda column: sa.cast(column, sa.String(64))  # noqa: E731
     session_changed = sa.exists(_audited_since("exam_session").where(AuditEntry.object_id == as_text(SESSION)))
     return sa.or_(
-        Attempt.last_contact_at >= SINCE,
         as_text(Participant.id).in_(_audited_since("participant")),
         as_text(Attempt.id).in_(_audited_since("attempt")),
         as_text(Attempt.terminal_id).in_(_audited_since("terminal")),
@@ -138,7 +147,10 @@ def _statements() -> dict[str, sa.Select]:
                           epoch_ms(Terminal.last_seen_at)).where(Terminal.room_id == sa.bindparam("b_room"))
     return {
         "rows": every_row,
-        "changed": every_row.where(_changed_since()),
+        "touched": every_row.where(_touched_since()),
+        # the attempt's columns only: SQLite reads them from ix_attempt_live_room, no join
+        "moved": sa.select(Attempt.participant_id, Attempt.answered_count, epoch_ms(Attempt.last_contact_at))
+        .where(Attempt.session_id == SESSION, Attempt.last_contact_at >= SINCE),
         "counts": sa.select(inner.c.state, sa.func.count(), sa.func.sum(inner.c.silent)).group_by(inner.c.state),
         "terminals": terminals.where(Terminal.state != TerminalState.REVOKED).order_by(Terminal.seat, Terminal.id),
         "locked": terminals.where(Terminal.state == TerminalState.LOCKED).order_by(Terminal.seat, Terminal.id),
@@ -151,11 +163,30 @@ def _execute(name: str, **values):
     return db.session.connection().execute(_statements()[name], values)
 
 
+def _tuples(name: str, **values) -> list[tuple]:
+    """The statement's rows as the driver's own tuples: every column here is
+    an int, a str or NULL as the driver returns it (the states are read as
+    text, the times as epoch ms), so SQLAlchemy's per-row processing is
+    skipped (a fifth of the time of reading 2,000 rows)."""
+    result = _execute(name, **values)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def rows(session_id: int, since: datetime | None = None) -> list[tuple]:
-    """The table's rows (values in ``COLUMNS`` order), all of them or those changed since ``since``."""
+    """The table's rows (values in ``COLUMNS`` order): all of them, or those a
+    person (or a terminal's lock) changed since ``since`` (see ``moves`` for the rest)."""
     if since is None:
-        return [tuple(row) for row in _execute("rows", b_session=session_id)]
-    return [tuple(row) for row in _execute("changed", b_session=session_id, b_since=since)]
+        return _tuples("rows", b_session=session_id)
+    return _tuples("touched", b_session=session_id, b_since=since)
+
+
+def moves(session_id: int, since: datetime) -> list[tuple]:
+    """``(participant_id, answered, contact_ms)`` of the attempts heard from
+    since ``since`` (a save or a heartbeat: the only changes not audited)."""
+    return _tuples("moved", b_session=session_id, b_since=since)
 
 
 def counts(session_id: int, silent_before: datetime) -> dict[str, int]:

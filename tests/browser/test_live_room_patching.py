@@ -1,11 +1,15 @@
 """The live room page in a real browser draws its table once and patches it:
-a row whose candidate did something is drawn again, the others stay the same
-elements, a newly registered candidate appears in seat order, and a pause
-shows at once after the proctor's action."""
+a row whose candidate answered is drawn again, a terminal that calls in again
+is no longer silent in the same row element (a move: contact and answered
+count only), the others stay the same elements, a newly registered candidate
+appears in seat order, and a pause shows at once after the proctor's action."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
+from examserver import clock as clock_mod
 from examserver.core import accounts
 from examserver.core.audit import Actor
 from examserver.db import db
@@ -18,7 +22,7 @@ from tests.factories import make_admitted_candidate, make_centre, make_open_sess
 pytestmark = pytest.mark.browser
 
 
-def test_the_room_patches_changed_rows_only(app, loaded_bank, live_server, page):
+def test_the_room_patches_changed_rows_only(app, loaded_bank, live_server, page, clock):
     with app.app_context():
         centre = make_centre()
         room = make_room(centre, "101")
@@ -33,14 +37,19 @@ def test_the_room_patches_changed_rows_only(app, loaded_bank, live_server, page)
         calm, _c = make_admitted_candidate(session, actor, pin="10102200000017", surname="Тынч")
         busy.seat, calm.seat = "1", "10"
         running = attempts.start_attempt(busy, seats["1"], "ky")
-        attempts.start_attempt(calm, seats["10"], "ky")
+        quiet = attempts.start_attempt(calm, seats["10"], "ky")
+        # the calm candidate's terminal has not called in for a while: silent
+        quiet.last_contact_at = clock_mod.now() - timedelta(seconds=app.config["SILENT_TERMINAL_SECONDS"] + 30)
         db.session.commit()
-        session_id, running_id = session.id, running.id
+        session_id, running_id, quiet_id = session.id, running.id, quiet.id
+    clock.advance(seconds=10)  # what was set up is older than a poll's overlap: the polls bring only what follows
 
     login(page, live_server.url, "proctor1")
     page.goto(f"{live_server.url}/admin/room/{session_id}")
     busy_row = page.locator("#live-table tr", has_text="Иштеп")
     busy_row.locator("td.answered", has_text="0/7").wait_for()
+    calm_row = page.locator("#live-table tr", has_text="Тынч")
+    assert "silent" in calm_row.get_attribute("class")
     page.evaluate("""() => document.querySelectorAll('#live-table tbody tr').forEach(
         tr => { tr.dataset.drawn = 'first'; })""")
 
@@ -53,9 +62,11 @@ def test_the_room_patches_changed_rows_only(app, loaded_bank, live_server, page)
             "surname": "Жаңы", "name": "Келди", "patronymic": "", "pin": "22311200155555", "id_document": "ID155555",
             "position": "TEST-POS-1", "language": "ky", "seat": "2"}, Actor.cli())
         registration.set_admission(newcomer, True, "", Actor.cli())
+        db.session.get(Attempt, quiet_id).last_contact_at = clock_mod.now()  # its terminal calls in again
         db.session.commit()
 
     busy_row.locator("td.answered", has_text="1/7").wait_for()
+    page.locator("#live-table tr.in_progress:not(.silent)", has_text="Тынч").wait_for()
     page.locator("#live-table tr", has_text="Жаңы").wait_for()
     drawn = page.evaluate("""() => [...document.querySelectorAll('#live-table tbody tr')].map(
         tr => [tr.cells[1].textContent, tr.dataset.drawn || 'again'])""")

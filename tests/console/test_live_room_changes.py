@@ -34,10 +34,17 @@ def hall(world, size: int, running: int) -> dict:
 
 
 def changes(client, sid, since=0):
+    """The poll's JSON and its whole rows by participant id."""
     response = client.get(f"/admin/room/{sid}/data?since={since}")
     assert response.status_code == 200, response.get_data(as_text=True)
     data = response.get_json()
     return data, {row[0]: dict(zip(data["columns"], row)) for row in data["rows"]}
+
+
+def moves(data) -> dict:
+    """The poll's moves (a save's or a heartbeat's change) by participant id."""
+    assert data["move_columns"] == ["participant_id", "answered", "contact_ms"]
+    return {move[0]: {"answered": move[1], "contact_ms": move[2]} for move in data["moves"]}
 
 
 class Statements:
@@ -75,25 +82,40 @@ def test_a_first_poll_has_every_row_then_only_what_changed(app, client, world, l
     assert data["now_ms"] - first["contact_ms"] == LATER * 1000
     assert rows[room["people"][3]]["state"] == "no_code" and rows[room["people"][3]]["attempt_id"] is None
 
+    assert data["moves"] == []  # every row is whole
+
     clock.advance(seconds=LATER)
     again, rows = changes(client, room["sid"], data["version"])
-    assert not again["full"] and rows == {}  # nothing happened: no row
+    assert not again["full"] and rows == {} and again["moves"] == []  # nothing happened: nothing
     assert again["version"] > data["version"] and again["counts"] == data["counts"]
 
-    # One candidate answers: only that row comes, with the new count.
+    # One candidate visits a question: only that row moves (its contact), as three numbers, not a whole row.
     with app.app_context():
         attempt = db.session.get(Attempt, room["attempts"][1])
         attempts.record_event(attempt, 1, "visit", {"slot": 1}, "t")
         db.session.commit()
     third, rows = changes(client, room["sid"], again["version"])
-    assert list(rows) == [room["people"][1]] and rows[room["people"][1]]["answered"] == 0
-    # Within the overlap the row comes once more (a change may be committed after its time stamp), then no more.
+    assert rows == {} and moves(third) == {room["people"][1]: {"answered": 0, "contact_ms": third["now_ms"]}}
+    # Within the overlap the move comes once more (a change may be committed after its time stamp), then no more.
     clock.advance(seconds=LATER)
     fourth, rows = changes(client, room["sid"], third["version"])
-    assert list(rows) == [room["people"][1]]
+    assert rows == {} and list(moves(fourth)) == [room["people"][1]]
     clock.advance(seconds=LATER)
-    _fifth, rows = changes(client, room["sid"], fourth["version"])
-    assert rows == {}
+    fifth, rows = changes(client, room["sid"], fourth["version"])
+    assert rows == {} and fifth["moves"] == []
+
+    # An answer moves the answered count with the contact.
+    with app.app_context():
+        attempt = db.session.get(Attempt, room["attempts"][2])
+        slot = attempts.form_of(attempt).slots[0]
+        attempts.record_event(attempt, 1, "answer", {"slot": 1, "selected": [slot.option_order[0]], "input": "click"},
+                              "t")
+        db.session.commit()
+    sixth, rows = changes(client, room["sid"], fifth["version"])
+    assert rows == {} and moves(sixth) == {room["people"][2]: {"answered": 1, "contact_ms": sixth["now_ms"]}}
+    # The next full poll has the same values in the whole row.
+    full, rows = changes(client, room["sid"])
+    assert (rows[room["people"][2]]["answered"], rows[room["people"][2]]["contact_ms"]) == (1, sixth["now_ms"])
 
 
 def test_what_a_person_changes_comes_in_the_next_poll(app, client, world, loaded_bank, clock, login):
@@ -110,8 +132,12 @@ def test_what_a_person_changes_comes_in_the_next_poll(app, client, world, loaded
         codes.issue_code(db.session.get(Participant, room["people"][2]), proctor)                  # a code
         registration.mark_no_show(db.session.get(Participant, room["people"][3]), "did not come", proctor)
         db.session.commit()
+        # the paused candidate's terminal and the locked one were heard from too: their rows still come whole
+        for attempt_id in room["attempts"][:2]:
+            db.session.get(Attempt, attempt_id).last_contact_at = clock.now()
+        db.session.commit()
     after, rows = changes(client, room["sid"], data["version"])
-    assert sorted(rows) == sorted(room["people"][:4])
+    assert sorted(rows) == sorted(room["people"][:4]) and after["moves"] == []
     assert rows[room["people"][0]]["state"] == "paused" and rows[room["people"][0]]["paused_ms"] == after["now_ms"]
     assert rows[room["people"][1]]["terminal_state"] == "locked"
     assert [t["state"] for t in after["terminals"]] == ["locked"]
@@ -140,8 +166,17 @@ def test_silence_is_counted_from_the_time_of_contact(app, client, world, loaded_
     assert data["counts"]["silent"] == 1
     quiet = rows[room["people"][1]]
     assert (data["now_ms"] - quiet["contact_ms"]) // 1000 == app.config["SILENT_TERMINAL_SECONDS"] + 1
-    # The plain JSON counts the same.
+    # The plain JSON counts the same, and so does a poll of the changes (its counters come from SQL,
+    # the full poll's from its rows).
     assert client.get(f"/admin/room/{room['sid']}/data").get_json()["counts"] == data["counts"]
+    assert changes(client, room["sid"], data["version"])[0]["counts"] == data["counts"]
+    # The quiet terminal calls in: the move brings its contact, the room counts no silent terminal.
+    with app.app_context():
+        attempts.record_event(db.session.get(Attempt, room["attempts"][1]), 1, "visit", {"slot": 1}, "t")
+        db.session.commit()
+    back, rows = changes(client, room["sid"], data["version"])
+    assert rows == {} and moves(back)[room["people"][1]]["contact_ms"] == back["now_ms"]
+    assert "silent" not in back["counts"] and "silent" not in changes(client, room["sid"])[0]["counts"]
 
 
 def test_the_plain_snapshot_and_the_changes_agree(app, client, world, loaded_bank, clock, login):
@@ -182,9 +217,9 @@ def test_a_poll_sends_as_many_statements_for_30_candidates_as_for_2(app, client,
                 attempts.record_event(db.session.get(Attempt, attempt_id), 1, "visit", {"slot": 1}, "t")
             db.session.commit()
         statements.on = True
-        _data, rows = changes(client, room["sid"], data["version"])
+        polled, rows = changes(client, room["sid"], data["version"])
         statements.on = False
-        assert len(rows) == size // 2
+        assert rows == {} and len(moves(polled)) == size // 2
         counted[size], statements.sent = len(statements.sent), []
         statements.on = True
         changes(client, room["sid"], 0)
@@ -192,6 +227,8 @@ def test_a_poll_sends_as_many_statements_for_30_candidates_as_for_2(app, client,
         counted[f"full {size}"], statements.sent = len(statements.sent), []
         clock.advance(seconds=LATER)
     assert counted[2] == counted[30] and counted["full 2"] == counted["full 30"], counted
+    # a poll of the changes: whole rows, moves, counters; a full poll counts from its rows (one statement for two)
+    assert counted["full 2"] == counted[2] - 2, counted
 
 
 @pytest.mark.parametrize("since", ["abc", "-1", "1e3", "99999999999999999999", ""])
