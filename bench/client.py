@@ -3,15 +3,18 @@
 Follows the real kiosk protocol (kiosk/static/kiosk.js): the pages post forms
 with the CSRF token of the page, the JSON API sends it in ``X-CSRFToken``,
 redirects are followed like a browser does (303 -> GET), the connection is
-kept alive between requests and reopened once if the server closed it.
+kept alive between requests and reopened once if the server closed it. The
+connection is ``bench.wire``'s lean HTTP/1.1 client: the generator shares the
+cores with the server it measures, so it should take as little as it can.
 """
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import time
 import urllib.parse
+
+from bench import wire
 
 CSRF_RE = re.compile(r'name="csrf[-_]token" (?:content|value)="([^"]+)"')
 STATE_RE = re.compile(rb'<script type="application/json" id="exam-state">(.*?)</script>', re.S)
@@ -30,7 +33,7 @@ class Browser:
         self.host, self.port, self.timeout = host, port, timeout
         self.cookies = dict(cookies or {})
         self.csrf = ""
-        self.conn: http.client.HTTPConnection | None = None
+        self.conn: wire.Connection | None = None
 
     def close(self) -> None:
         if self.conn is not None:
@@ -40,14 +43,13 @@ class Browser:
     def _send(self, method: str, path: str, body: bytes | None, headers: dict) -> tuple[int, bytes, list]:
         for retry in (False, True):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                self.conn = wire.Connection(self.host, self.port, self.timeout)
             try:
-                self.conn.request(method, path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                data = response.read()
-                return response.status, data, response.getheaders()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
-                    http.client.CannotSendRequest):
+                status, data, response_headers = self.conn.request(method, path, body, headers)
+                if self.conn.closed:
+                    self.conn = None  # the server said "Connection: close"
+                return status, data, response_headers
+            except (wire.Disconnected, ConnectionResetError, BrokenPipeError):
                 # The server closed an idle keep-alive connection: a browser reopens it.
                 self.close()
                 if retry:
@@ -72,8 +74,6 @@ class Browser:
                     self.cookies[key.strip()] = val.strip()
                 else:
                     self.cookies.pop(key.strip(), None)
-            if name.lower() == "connection" and value.lower() == "close":
-                self.close()
         if follow and status in (301, 302, 303):
             location = dict((k.lower(), v) for k, v in response_headers)["location"]
             return self.request("GET", urllib.parse.urlsplit(location).path or "/", follow=True)

@@ -59,12 +59,16 @@ def outcomes(replies) -> tuple[list[float], list[str]]:
     return times, errors
 
 
-def save_round(gens, target, ids, clients, seconds) -> dict:
+def save_round(gens, target, ids, clients, seconds, server=None) -> dict:
+    """One B2 round against ``target`` ("real" or "floor", served by ``server``);
+    with the CPU per acknowledged save of the server and of the generator."""
     shares = gens.split(ids)
     per = [max(1, clients // len(shares))] * len(shares)
     at = time.time() + 1.0
+    server_cpu0 = server.cpu_seconds() if server else 0.0
     replies = gens.call("saves", [(target, s, n, at, seconds) for s, n in zip(shares, per)])
-    latencies, statuses = [], {}
+    server_cpu = server.cpu_seconds() - server_cpu0 if server else 0.0
+    latencies, statuses, generator_cpu = [], {}, 0.0
     for reply in replies:
         if reply and reply[0] == "error":
             statuses["error"] = statuses.get("error", 0) + 1
@@ -72,9 +76,12 @@ def save_round(gens, target, ids, clients, seconds) -> dict:
         latencies += reply[0]
         for code, n in reply[1].items():
             statuses[str(code)] = statuses.get(str(code), 0) + n
+        generator_cpu += reply[2]
+    acked = max(1, len(latencies))
     return {"target": target, "saves_per_s": len(latencies) / seconds, "p50_ms": (pct(latencies, 50) or 0) * 1000,
             "p99_ms": (pct(latencies, 99) or 0) * 1000, "acked": len(latencies), "statuses": statuses,
-            "clients": sum(per)}
+            "clients": sum(per), "server_cpu_ms_per_save": 1000 * server_cpu / acked,
+            "generator_cpu_ms_per_save": 1000 * generator_cpu / acked}
 
 
 class Proctors:
@@ -180,10 +187,10 @@ def run(args) -> dict:
         # B2 (floor and real alternating) with B4 during the real rounds
         rounds, live = [], []
         for r in range(args.rounds):
-            rounds.append(save_round(gens, "floor", active_ids, args.clients, args.seconds))
+            rounds.append(save_round(gens, "floor", active_ids, args.clients, args.seconds, floor))
             print("B2", rounds[-1], flush=True)
             with Proctors(port, prepared["session_id"], args.proctors, 1.0, prepared["password"]) as proctors:
-                rounds.append(save_round(gens, "real", active_ids, args.clients, args.seconds))
+                rounds.append(save_round(gens, "real", active_ids, args.clients, args.seconds, real))
             print("B2", rounds[-1], flush=True)
             live.append({"p99_ms": (pct(proctors.samples, 99) or 0) * 1000, "p50_ms": (pct(proctors.samples, 50) or 0) * 1000,
                          "n": len(proctors.samples),

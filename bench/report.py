@@ -22,6 +22,9 @@ def table(r: dict) -> str:
         ("B2 saves (floor)", f"{fmt(floor.get('saves_per_s'), '{:.0f}')}/s p50 {fmt(floor.get('p50_ms'))} ms "
                              f"p99 {fmt(floor.get('p99_ms'))} ms", ""),
         ("B2 floor ratio", fmt(b2.get("ratio"), "{:.2f}"), ">= 0.65"),
+        ("B2 CPU per save", f"server {fmt(real.get('server_cpu_ms_per_save'), '{:.2f}')} ms (floor "
+                            f"{fmt(floor.get('server_cpu_ms_per_save'), '{:.2f}')}), generator "
+                            f"{fmt(real.get('generator_cpu_ms_per_save'), '{:.2f}')} ms", ""),
         ("B3 finish storm", f"N={b3.get('n')}: all finished in {fmt(b3.get('all_finished_s'))} s, "
                             f"errors {b3.get('errors')}", "N=1000 <= 30 s"),
         ("B4 live room", f"p99 {fmt(b4.get('p99_ms'))} ms with {r.get('active')} active attempts, errors "
