@@ -87,7 +87,7 @@ def room_snapshot(session: ExamSession) -> dict:
         if row["silent"]:
             counts["silent"] = counts.get("silent", 0) + 1
         candidates.append(row)
-    candidates.sort(key=lambda row: seat_order(row["seat"]))
+    candidates.sort(key=lambda row: (seat_order(row["seat"]), row["name"], row["participant_id"]))
     terminals = sorted(live_rows.room_terminals(session.room_id), key=lambda t: seat_order(t[1]))
     return {
         "session": _session_json(session),
@@ -113,21 +113,25 @@ def room_changes(session: ExamSession, since_ms: int) -> dict:
     (``rows``, values in ``columns`` order); a row that only moved (a save or
     a heartbeat: the answered count and the time of contact) comes as three
     numbers (``moves``, in ``move_columns`` order): during an exam that is
-    nearly every row of every poll. A change committed up to ``OVERLAP``
+    nearly every row of every poll. The counters are counted from the rows
+    read (``live_rows.counts``). A change committed up to ``OVERLAP``
     after its own time stamp is still caught; the page also asks for every
     row once a minute."""
     now = clock.now()
     now_ms = live_rows.to_ms(now)
     silent_after = current_app.config["SILENT_TERMINAL_SECONDS"]
+    silent_before_ms = now_ms - (silent_after + 1) * 1000
     since = live_rows.from_ms(since_ms) - OVERLAP if since_ms > 0 else None
     if since is None:
         rows, moves = live_rows.rows(session.id), []
-        counts = _counts(rows, now_ms - (silent_after + 1) * 1000)  # the rows have it all: no statement
+        counts = live_rows.counts(rows, _STATE, _CONTACT, silent_before_ms)
     else:
-        rows = live_rows.rows(session.id, since)
-        whole = {row[0] for row in rows}
-        moves = [move for move in live_rows.moves(session.id, since) if move[0] not in whole]
-        counts = live_rows.counts(session.id, now - timedelta(seconds=silent_after + 1))
+        rows, every = live_rows.rows(session.id, since), live_rows.live(session.id)
+        counts = live_rows.counts(every, _LIVE_STATE, _LIVE_CONTACT, silent_before_ms)
+        # an attempt heard from since then (a candidate without one has no answered count)
+        whole, moved_after = {row[0] for row in rows}, live_rows.to_ms(since)
+        moves = [(pid, answered, contact) for pid, answered, contact, _state in every
+                 if answered is not None and contact is not None and contact >= moved_after and pid not in whole]
     return {
         "session": _session_json(session),
         "version": now_ms,
@@ -146,18 +150,7 @@ def room_changes(session: ExamSession, since_ms: int) -> dict:
 
 
 _STATE, _CONTACT = live_rows.COLUMNS.index("state"), live_rows.COLUMNS.index("contact_ms")
-
-
-def _counts(rows: list[tuple], silent_before_ms: int) -> dict[str, int]:
-    """``live_rows.counts`` from every row at hand (same rule: a running test
-    whose terminal was last heard from at or before ``silent_before_ms`` is silent)."""
-    out: dict[str, int] = {}
-    for row in rows:
-        state, contact = row[_STATE], row[_CONTACT]
-        out[state] = out.get(state, 0) + 1
-        if state == AttemptState.IN_PROGRESS.value and (contact is None or contact <= silent_before_ms):
-            out["silent"] = out.get("silent", 0) + 1
-    return out
+_LIVE_STATE, _LIVE_CONTACT = live_rows.LIVE_COLUMNS.index("state"), live_rows.LIVE_COLUMNS.index("contact_ms")
 
 
 def _session_json(session: ExamSession) -> dict:

@@ -16,11 +16,13 @@ A change to the session itself (open, close, a participant list imported)
 makes every row "changed".
 
 A save or a heartbeat changes only two things a row shows: the answered
-count and the time of contact. So the rows that only moved that way come as
-``moves`` (``MOVE_COLUMNS``: three numbers read from the attempt alone, from
-SQLite's ``ix_attempt_live_room``), the rest as whole rows; during an exam
-nearly every attempt moves between two polls and only a few are touched by
-a person.
+count and the time of contact. So a poll reads whole rows only for what a
+person changed (``touched``: found from the audit entries since the moment,
+by index, not by looking at every row), and for every candidate only the
+few numbers of ``LIVE_COLUMNS`` (``live``: SQLite reads them from
+``ix_attempt_live_room``): the counters are counted from them, and the rows
+that moved since the moment go to the page as ``moves``. During an exam
+nearly every attempt moves between two polls; only a few are touched.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from examserver.db import db
@@ -44,6 +47,8 @@ COLUMNS = ("participant_id", "name", "seat", "state", "attempt_id", "answered", 
            "contact_ms", "terminal_id", "terminal_seat", "terminal_state", "score", "max_points", "verdict")
 # The order of a move's values (``move_columns``): what a save or a heartbeat changes.
 MOVE_COLUMNS = ("participant_id", "answered", "contact_ms")
+# The order of the values of ``live``: a move's, and the row's state.
+LIVE_COLUMNS = MOVE_COLUMNS + ("state",)
 
 
 class epoch_ms(FunctionElement):
@@ -62,6 +67,26 @@ def _epoch_ms_sqlite(element, compiler, **kw):
 @compiles(epoch_ms)
 def _epoch_ms_default(element, compiler, **kw):
     return "CAST(ROUND(EXTRACT(EPOCH FROM %s) * 1000) AS BIGINT)" % compiler.process(element.clauses, **kw)
+
+
+class int_id(FunctionElement):
+    """An audit entry's ``object_id`` (text) as an integer id, in SQL; NULL on
+    PostgreSQL for text that is no id (its CAST would fail the statement)."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+    name = "int_id"
+
+
+@compiles(int_id, "sqlite")
+def _int_id_sqlite(element, compiler, **kw):
+    return "CAST(%s AS INTEGER)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(int_id)
+def _int_id_default(element, compiler, **kw):
+    text = compiler.process(element.clauses, **kw)
+    return "CASE WHEN %s ~ '^[0-9]{1,18}$' THEN CAST(%s AS BIGINT) END" % (text, text)
 
 
 def to_ms(moment: datetime) -> int:
@@ -101,7 +126,6 @@ def _contact():
 
 SESSION = sa.bindparam("b_session")          # the session's id
 SINCE = sa.bindparam("b_since", type_=UTCDateTime())
-SILENT_BEFORE = sa.bindparam("b_silent", type_=UTCDateTime())
 
 
 def _joined(query):
@@ -112,23 +136,30 @@ def _joined(query):
             .where(Participant.session_id == SESSION))
 
 
-def _audited_since(object_type: str):
-    """Ids (as text, as the audit stores them) of the objects of ``object_type`` audited since ``SINCE``."""
-    return sa.select(AuditEntry.object_id).where(AuditEntry.at >= SINCE, AuditEntry.object_type == object_type)
-
-
 def _touched_since():
     """The condition "someone changed this row since ``SINCE``" (audited, a
-    terminal's lock, the session): anything but a save's or a heartbeat's move."""
-    as_text = lambda column: sa.cast(column, sa.String(64))  # noqa: E731
-    session_changed = sa.exists(_audited_since("exam_session").where(AuditEntry.object_id == as_text(SESSION)))
-    return sa.or_(
-        as_text(Participant.id).in_(_audited_since("participant")),
-        as_text(Attempt.id).in_(_audited_since("attempt")),
-        as_text(Attempt.terminal_id).in_(_audited_since("terminal")),
-        Terminal.locked_at >= SINCE,
-        session_changed,
+    terminal's lock, the session): anything but a save's or a heartbeat's
+    move. It names the participants from the few audit entries since then
+    (one range of ``ix_audit_entry_at``) and ids found by primary key, so
+    the rows are joined only for them."""
+    audited = (sa.select(AuditEntry.object_type, AuditEntry.object_id)
+               .where(AuditEntry.at >= SINCE,
+                      AuditEntry.object_type.in_(("participant", "attempt", "terminal", "exam_session")))
+               .cte("audited"))
+    def ids(kind):  # noqa: E306
+        return sa.select(int_id(audited.c.object_id).label("id")).where(audited.c.object_type == kind)
+    attempt, terminal = aliased(Attempt, name="touched_attempt"), aliased(Terminal, name="touched_terminal")
+    terminals = sa.union(ids("terminal"), sa.select(terminal.id).where(terminal.locked_at >= SINCE)).cte("terminals")
+    people = sa.union(
+        ids("participant"),
+        sa.select(attempt.participant_id).where(attempt.id.in_(ids("attempt"))),
+        # the attempts are looked at only if a terminal was touched (PostgreSQL: a one-time filter)
+        sa.select(attempt.participant_id).where(sa.exists(sa.select(terminals.c.id)), attempt.session_id == SESSION,
+                                                attempt.terminal_id.in_(sa.select(terminals.c.id))),
     )
+    session_changed = sa.exists(sa.select(audited.c.object_id).where(
+        audited.c.object_type == "exam_session", audited.c.object_id == sa.cast(SESSION, sa.String(64))))
+    return sa.or_(Participant.id.in_(people), session_changed)
 
 
 @functools.cache
@@ -139,19 +170,19 @@ def _statements() -> dict[str, sa.Select]:
         epoch_ms(Attempt.deadline_at), epoch_ms(Attempt.paused_at), epoch_ms(_contact()), Attempt.terminal_id,
         Terminal.seat, sa.type_coerce(Terminal.state, sa.String), Attempt.total_points, Attempt.max_points,
         Attempt.verdict,
-    )).order_by(Participant.seat, Participant.surname, Participant.name, Participant.id)
-    contact = _contact()
-    silent = sa.and_(Attempt.state == AttemptState.IN_PROGRESS, sa.or_(contact.is_(None), contact <= SILENT_BEFORE))
-    inner = _joined(sa.select(_state().label("state"), sa.case((silent, 1), else_=0).label("silent"))).subquery()
+    ))  # in no order: the page and room_snapshot sort by seat themselves (natural order)
+    # the terminal's last contact only for an attempt without one (COALESCE reads it only then)
+    contact = sa.func.coalesce(Attempt.last_contact_at, sa.select(Terminal.last_seen_at)
+                               .where(Terminal.id == Attempt.terminal_id).scalar_subquery())
+    live = (sa.select(Participant.id, Attempt.answered_count, epoch_ms(contact), _state()).select_from(Participant)
+            .outerjoin(Attempt, sa.and_(Attempt.participant_id == Participant.id, Attempt.session_id == SESSION))
+            .where(Participant.session_id == SESSION))
     terminals = sa.select(Terminal.id, Terminal.seat, sa.type_coerce(Terminal.state, sa.String),
                           epoch_ms(Terminal.last_seen_at)).where(Terminal.room_id == sa.bindparam("b_room"))
     return {
         "rows": every_row,
         "touched": every_row.where(_touched_since()),
-        # the attempt's columns only: SQLite reads them from ix_attempt_live_room, no join
-        "moved": sa.select(Attempt.participant_id, Attempt.answered_count, epoch_ms(Attempt.last_contact_at))
-        .where(Attempt.session_id == SESSION, Attempt.last_contact_at >= SINCE),
-        "counts": sa.select(inner.c.state, sa.func.count(), sa.func.sum(inner.c.silent)).group_by(inner.c.state),
+        "live": live,
         "terminals": terminals.where(Terminal.state != TerminalState.REVOKED).order_by(Terminal.seat, Terminal.id),
         "locked": terminals.where(Terminal.state == TerminalState.LOCKED).order_by(Terminal.seat, Terminal.id),
     }
@@ -177,26 +208,27 @@ def _tuples(name: str, **values) -> list[tuple]:
 
 def rows(session_id: int, since: datetime | None = None) -> list[tuple]:
     """The table's rows (values in ``COLUMNS`` order): all of them, or those a
-    person (or a terminal's lock) changed since ``since`` (see ``moves`` for the rest)."""
+    person (or a terminal's lock) changed since ``since`` (see ``live`` for the rest)."""
     if since is None:
         return _tuples("rows", b_session=session_id)
     return _tuples("touched", b_session=session_id, b_since=since)
 
 
-def moves(session_id: int, since: datetime) -> list[tuple]:
-    """``(participant_id, answered, contact_ms)`` of the attempts heard from
-    since ``since`` (a save or a heartbeat: the only changes not audited)."""
-    return _tuples("moved", b_session=session_id, b_since=since)
+def live(session_id: int) -> list[tuple]:
+    """``LIVE_COLUMNS`` of every row: what a save or a heartbeat changes, and the state."""
+    return _tuples("live", b_session=session_id)
 
 
-def counts(session_id: int, silent_before: datetime) -> dict[str, int]:
+def counts(rows: list[tuple], state: int, contact: int, silent_before_ms: int) -> dict[str, int]:
     """Candidates per state, plus ``silent``: running tests whose terminal was
-    last heard from at or before ``silent_before``; aggregated in SQL."""
+    last heard from at or before ``silent_before_ms``; from rows at hand
+    (``state`` and ``contact``: where those values are in a row)."""
     out: dict[str, int] = {}
-    for state, count, silent_count in _execute("counts", b_session=session_id, b_silent=silent_before):
-        out[state] = count
-        if silent_count:
-            out["silent"] = out.get("silent", 0) + int(silent_count)
+    running = AttemptState.IN_PROGRESS.value
+    for row in rows:
+        out[row[state]] = out.get(row[state], 0) + 1
+        if row[state] == running and (row[contact] is None or row[contact] <= silent_before_ms):
+            out["silent"] = out.get("silent", 0) + 1
     return out
 
 
