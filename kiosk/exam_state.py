@@ -14,7 +14,6 @@ orders the options.
 """
 from __future__ import annotations
 
-from question_bank.drawing import Form
 from question_bank.scoring import present_item
 
 from examserver.bank.store import items_for_refs
@@ -38,25 +37,28 @@ def _present(refs: list[tuple[str, int]], language: str) -> dict[tuple[str, int]
             shown = present_item(item, language, item.option_ids)
             if len(_SHOWN) >= _MAX_SHOWN:
                 _SHOWN.clear()
+            options = {o["id"]: o["text"] for o in shown["options"]}
             _SHOWN[(ref[0], ref[1], language)] = {
-                "type": shown["type"], "text": shown["text"],
-                "options": {o["id"]: o["text"] for o in shown["options"]}}
+                "type": shown["type"], "text": shown["text"], "options": options, "ids": sorted(options)}
     return {ref: _SHOWN[(ref[0], ref[1], language)] for ref in refs}
 
 
 def full_state(attempt: Attempt | Snapshot) -> dict:
-    """What the exam screen needs besides the timing (see kiosk/api.py ``_timing``)."""
+    """What the exam screen needs besides the timing (see kiosk/api.py ``_timing``).
+
+    Read from the frozen form as stored (``Form.to_dict``): its slots in order,
+    each item version's options in the order this candidate was shown them."""
     events = journal.events_for(attempt) if attempt.last_seq > 0 else []  # seq 0 is the start alone
-    form = Form.from_dict(attempt.form)
-    shown_items = _present(form.item_refs(), attempt.language)
+    slots = attempt.form["slots"]
+    shown_items = _present([(slot["item_id"], slot["item_version"]) for slot in slots], attempt.language)
     questions = []
-    for slot in form.slots:
-        shown = shown_items[slot.item_ref]
-        texts = shown["options"]
-        if sorted(slot.option_order) != sorted(texts):
-            raise ValueError(f"option order {list(slot.option_order)} is not a permutation of {list(texts)}")
-        questions.append({"slot": slot.index, "section": slot.section, "type": shown["type"], "text": shown["text"],
-                          "options": [{"id": oid, "text": texts[oid]} for oid in slot.option_order]})
+    for slot in slots:
+        shown = shown_items[(slot["item_id"], slot["item_version"])]
+        texts, order = shown["options"], slot["option_order"]
+        if sorted(order) != shown["ids"]:
+            raise ValueError(f"option order {list(order)} is not a permutation of {list(texts)}")
+        questions.append({"slot": slot["index"], "section": slot["section"], "type": shown["type"],
+                          "text": shown["text"], "options": [{"id": oid, "text": texts[oid]} for oid in order]})
     return {
         "attempt": attempt.id, "language": attempt.language, "questions": questions,
         "answers": {str(k): sorted(v) for k, v in journal.answers_from_journal(events).items()},

@@ -3,7 +3,9 @@ the exam shell, the result with protocol and appeal."""
 from __future__ import annotations
 
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (Response, abort, current_app, flash, g, get_template_attribute, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from examserver import clock
@@ -194,7 +196,25 @@ def exam():
     # This browser session runs this attempt: it may show its result later (and only it may).
     session["kiosk_attempt"] = attempt.id
     state = dict(timing_of(attempt, now, current_app.config), **full_state(attempt))
-    return render_template("kiosk/exam.html", attempt=attempt, state=state)
+    return render_template("kiosk/exam.html", attempt=attempt, state=state, chrome=_exam_chrome(attempt.language))
+
+
+_CHROME: dict[tuple[str, str], dict] = {}
+
+
+def _exam_chrome(language: str) -> dict:
+    """The exam page's controls and texts in the page's locale (``kiosk/_exam_chrome.html``;
+    ``language``: the test's, for the answer labels): the same for every candidate, so
+    rendered once per process, locale and language (the catalogues are loaded once and
+    never change while the process runs)."""
+    key = (str(get_locale()), language)
+    found = _CHROME.get(key)
+    if found is None:
+        macro = "kiosk/_exam_chrome.html"
+        found = {"bar": get_template_attribute(macro, "bar")(), "body": get_template_attribute(macro, "body")(),
+                 "texts": get_template_attribute(macro, "texts")(language)}
+        _CHROME[key] = found
+    return found
 
 
 @bp.route("/result")
