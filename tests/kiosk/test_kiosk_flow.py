@@ -1,6 +1,8 @@
 """The candidate's path through the kiosk pages, over HTTP."""
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from examserver.db import db
@@ -8,9 +10,10 @@ from examserver.models import Attempt, AuditEntry, Terminal, TerminalState
 from examserver.exam import attempts
 from examserver.exam import journal
 
+from kiosk import views
 from kiosk.context import COOKIE
 
-from kiosk_helpers import answer, start_exam
+from kiosk_helpers import answer, open_exam, start_exam
 
 
 def test_unknown_browser_gets_pairing_code_and_strict_cookie(loaded_bank):
@@ -161,3 +164,18 @@ def test_participant_marked_absent_cannot_start(kclient, candidate, loaded_bank)
     assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/")
     # Marking a no-show revokes the code; start_attempt refuses no-shows as well.
     assert "This code is not valid" in kclient.get("/kiosk/").get_data(as_text=True)
+
+
+def test_the_exam_page_carries_the_state_without_keys_or_a_way_out_of_its_block(kclient, candidate, loaded_bank):
+    page, state = open_exam(kclient, candidate[1], "ru")
+    assert state["language"] == "ru" and len(state["questions"]) == 7 and state["seconds_left"] == 30 * 60
+    for question in state["questions"]:
+        assert set(question) == {"slot", "section", "type", "text", "options"}
+        assert all(set(o) == {"id", "text"} for o in question["options"])
+    assert "points" not in page and "difficulty" not in page and '"key"' not in page
+    # Texts go into the page as UTF-8; nothing a text holds can close the script block.
+    assert state["questions"][0]["text"] in page
+    hostile = {"text": "</script><script>alert('x')</script> & <!--"}
+    block = str(views._script_json(hostile))
+    assert "<" not in block and ">" not in block and "'" not in block and "&" not in block
+    assert json.loads(block) == hostile
