@@ -29,7 +29,15 @@ def _default_workers() -> int:
 
 
 workers = int(os.environ.get("GUNICORN_WORKERS", _default_workers()))
-worker_class = "gthread"
+# gthread that spreads the connections over the workers and sends a response
+# in one piece (examserver/gunicorn_worker.py). bench.worker_spread, 200 kiosks
+# started at once on 4 PostgreSQL workers: 148/51/1/0 connections per worker
+# with the plain gthread, 51/51/50/48 with this one. bench.poll_cost (SQLite,
+# 1 worker): server CPU per heartbeat 0.84 -> 0.55 ms with the heartbeat to the
+# master once a second instead of twice per request and one send per response
+# (with the direct statements of exam/driver_sql). GUNICORN_WORKER_CLASS=gthread
+# runs the plain one.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "examserver.gunicorn_worker.BalancedThreadWorker")
 # Few threads: a writer holds the write gate (SQLite) or a row lock while it
 # waits for the GIL, so many threads per process make every write slower
 # (make bench: 2 workers x 4 threads served about twice the saves of 2 x 8).

@@ -14,9 +14,18 @@ checks the framework would make are made here by the same rules:
   ``X-CSRFToken`` header, the same signed serializers, the same-origin
   Referer check over HTTPS);
 * the event's checks against the frozen form (``exam/saving.prepare``), and
-  the write as a compare-and-set (``exam/saving.write_on``) inside a group
-  commit (``exam/group_commit``): the ack is sent only after the commit that
-  holds the event returned (invariant 2).
+  the write as a compare-and-set (``exam/saving.write_on``): on SQLite inside
+  a group commit (``exam/group_commit``), on PostgreSQL as one statement in
+  autocommit, its own transaction (the server already shares one WAL flush
+  among concurrent commits; in-process, 8 threads saved 1,072-1,322/s so
+  against 407-481/s through the group commit, whose batch runs its
+  statements one after another on one connection). Either way the ack is
+  sent only after the commit that holds the event returned (invariant 2).
+
+The reads and the PostgreSQL write run on the driver's cursor
+(``exam/driver_sql``: the same statements, compiled once, without the
+Core's per-call machinery; a PostgreSQL save went from 1.12 to 0.72 ms of
+CPU in-process, a heartbeat from 0.48 to 0.24 ms).
 
 Anything else (no or a bad cookie, CSRF or JSON refused, a resend, a gap, a
 paused, late or finished attempt, a row that moved, a database error) falls
@@ -44,8 +53,8 @@ from werkzeug.http import parse_cookie
 
 from examserver import SECURITY_HEADERS, clock
 from examserver.core import input_guard, metrics
-from examserver.db import READ_ONLY_OPTION, db
-from examserver.exam import attempts, group_commit, liveness, saving
+from examserver.db import db
+from examserver.exam import attempts, driver_sql, group_commit, liveness, saving
 from examserver.ops.monitoring import SAVE_ENDPOINT
 
 from .api import timing_of
@@ -75,12 +84,10 @@ class KioskFastPath:
         self.csrf_limit = config.get("WTF_CSRF_TIME_LIMIT")
         self.session_cookie = config["SESSION_COOKIE_NAME"]
         self.secure_headers = config["SESSION_COOKIE_SECURE"]
-        # Reads need no shared snapshot (see _save): SQLite sends no BEGIN,
-        # PostgreSQL reads in autocommit (no BEGIN/ROLLBACK round trips).
-        self.read_options = ({READ_ONLY_OPTION: "statement"} if config["DATABASE_URL"].startswith("sqlite")
-                             else {"isolation_level": "AUTOCOMMIT"})
         self._session_serializer = None
         self._csrf_serializer = None
+        # Saves this layer answered itself (committed and acknowledged), for /metrics-less tests.
+        self.saves = 0
         # As examserver/__init__.py sends them, and no-store as on every kiosk page.
         self._headers = list(SECURITY_HEADERS) + [("Cache-Control", "no-store")]
 
@@ -132,10 +139,13 @@ class KioskFastPath:
             return None
         with self.app.app_context():
             engine = db.hot_engine
-            with engine.connect() as reader:
+            # PostgreSQL: the save is one statement (exam/saving), so in autocommit it is
+            # its own durable transaction, acknowledged after it returned; the server
+            # groups the WAL flushes of concurrent commits itself. SQLite: the group commit.
+            own_commit = engine.dialect.name == "postgresql"
+            with driver_sql.connection(engine) as reader:
                 # Never waits for writers; no shared snapshot needed (exam/saving: the
                 # form is frozen, the journal read stops at the snapshot's head).
-                reader.execution_options(**self.read_options)
                 seen = saving.snapshot(secret, reader)
                 if seen is None:
                     return None
@@ -144,10 +154,16 @@ class KioskFastPath:
                 if prepared is None:
                     return None
                 timing = timing_of(seen, prepared.server_time, self.app.config)
-        committer = group_commit.committer_for(engine)
-        if not committer.run(lambda conn: saving.write_on(conn, prepared), key=prepared.attempt_id):
-            return None  # the attempt moved meanwhile: the locked path decides
+                if own_commit:
+                    if not saving.write_on(reader, prepared):
+                        return None  # the attempt moved meanwhile: the locked path decides
+                    metrics.GROUP_COMMIT_JOBS.observe(1)
+        if not own_commit:
+            committer = group_commit.committer_for(engine)
+            if not committer.run(lambda conn: saving.write_on(conn, prepared), key=prepared.attempt_id):
+                return None  # the attempt moved meanwhile: the locked path decides
         timing.update(next_seq=prepared.seq + 1, ack=prepared.ack(), answered=prepared.answered)
+        self.saves += 1
         return timing, SAVE_ENDPOINT
 
     def _heartbeat(self, environ: dict) -> Reply | None:
@@ -156,8 +172,7 @@ class KioskFastPath:
             return None
         with self.app.app_context():
             engine = db.hot_engine
-            with engine.connect() as reader:
-                reader.execution_options(**self.read_options)  # one statement: no BEGIN
+            with driver_sql.connection(engine) as reader:  # one statement: no BEGIN
                 seen = saving.snapshot(secret, reader)
                 now = clock.now()
                 if seen is None or attempts.deadline_passed(seen, now):

@@ -20,6 +20,10 @@ commits once; then it wakes each job's thread with its own result. So:
 
 One committer exists per process and engine; across processes the SQLite
 write gate (examserver/db_engines.py) and PostgreSQL's row locks order the batches.
+On PostgreSQL the kiosk's answer save does not come here: it is one
+statement, committed on its own (kiosk/fastpath.py), and the server groups
+the WAL flushes of concurrent commits itself; the contact batches of
+``exam/liveness`` still do.
 """
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ from examserver import clock
 from examserver.core.errors import ServiceError
 from examserver.db import db
 from examserver.exam import attempts, journal
+from examserver.exam.driver_sql import DirectConnection
 from examserver.exam.terminals import secret_hash
 from examserver.models import Attempt, AttemptState, JournalEvent, Terminal, TerminalState
 
@@ -208,7 +209,7 @@ def write(event: Prepared) -> bool:
     return write_on(db.session, event)
 
 
-def write_on(conn: sa.Connection | sa.orm.Session, event: Prepared) -> bool:
+def write_on(conn: sa.Connection | sa.orm.Session | DirectConnection, event: Prepared) -> bool:
     """:func:`write` on a given connection (a group commit's, see exam/group_commit)."""
     head = {"b_id": event.attempt_id, "b_old_seq": event.seq - 1, "b_old_head": event.prev_hash,
             "b_state": AttemptState.IN_PROGRESS, "b_deadline": event.deadline_at, "b_seq": event.seq,
@@ -216,7 +217,7 @@ def write_on(conn: sa.Connection | sa.orm.Session, event: Prepared) -> bool:
     row = {"attempt_id": event.attempt_id, "seq": event.seq, "kind": event.kind, "payload": event.payload,
            "client_time": event.client_time, "server_time": event.server_time, "prev_hash": event.prev_hash,
            "hash": event.hash}
-    dialect = conn.dialect if isinstance(conn, sa.Connection) else conn.get_bind().dialect
+    dialect = conn.get_bind().dialect if isinstance(conn, sa.orm.Session) else conn.dialect
     if dialect.name == "postgresql":
         if conn.execute(_MOVE_AND_INSERT, head | row).first() is None:
             return False
