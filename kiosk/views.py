@@ -83,13 +83,15 @@ def code():
 
 def _pending(for_start: bool = False) -> code_login.Pending | None:
     """The candidate who typed a valid code here and has not started yet, with the
-    terminal, the position and the latest blueprint: one query (``for_start``:
-    the terminal and the participant locked for the start instead)."""
+    terminal, the position and the latest blueprint: one query of plain values
+    (``for_start``: the terminal and the participant as ORM objects, locked for
+    the start instead)."""
     data = session.get("kiosk_login") or {}
     found = code_login.pending(request.cookies.get(COOKIE), data.get("terminal"), data.get("participant"),
                                for_start=for_start)
     if found is not None:
-        g.terminal = found.terminal
+        if for_start:
+            g.terminal = found.terminal
         g.actor = audit.Actor.for_terminal(found.terminal)
     return found
 

@@ -56,13 +56,19 @@ _BY_CODE: dict[bool, sa.Select] = {}  # built once per process and retake settin
 
 
 def _pending_query(for_start: bool) -> sa.Select:
-    query = (sa.select(Terminal, Participant, Position).select_from(Terminal)
-             .join(Participant, Participant.id == sa.bindparam("participant_id"))
-             .join(Position, Position.id == Participant.position_id)
-             .where(Terminal.secret_hash == sa.bindparam("secret_hash"), Terminal.id == sa.bindparam("terminal_id")))
     if for_start:
-        return query.with_for_update(of=(Terminal, Participant)).execution_options(populate_existing=True)
-    return query.add_columns(*outline.latest_columns(Position.blueprint_code))
+        return (sa.select(Terminal, Participant, Position).select_from(Terminal)
+                .join(Participant, Participant.id == sa.bindparam("participant_id"))
+                .join(Position, Position.id == Participant.position_id)
+                .where(Terminal.secret_hash == sa.bindparam("secret_hash"), Terminal.id == sa.bindparam("terminal_id"))
+                .with_for_update(of=(Terminal, Participant)).execution_options(populate_existing=True))
+    # The pages read columns, not ORM objects (building them was most of a page's query).
+    return (sa.select(Terminal.id, Terminal.centre_id, Participant.surname, Participant.name, Participant.patronymic,
+                      Position.title, Position.blueprint_code, *outline.latest_columns(Position.blueprint_code))
+            .select_from(Terminal)
+            .join(Participant, Participant.id == sa.bindparam("participant_id"))
+            .join(Position, Position.id == Participant.position_id)
+            .where(Terminal.secret_hash == sa.bindparam("secret_hash"), Terminal.id == sa.bindparam("terminal_id")))
 
 
 def _lockout_keys(terminal: Terminal) -> tuple[str, str]:
@@ -181,12 +187,43 @@ def login(terminal: Terminal, raw_code: str) -> CodeLogin:
 
 
 @dataclass(frozen=True)
+class PendingTerminal:
+    """The terminal as the pages between code and start know it (``audit.Actor.for_terminal``)."""
+
+    id: int
+    centre_id: int
+
+
+@dataclass(frozen=True)
+class PendingPosition:
+    title: dict
+    blueprint_code: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The candidate as the pages between code and start show them: name and position."""
+
+    surname: str
+    name: str
+    patronymic: str
+    position: PendingPosition
+
+    @property
+    def full_name(self) -> str:
+        """As ``Participant.full_name``."""
+        return " ".join(p for p in (self.surname, self.name, self.patronymic) if p)
+
+
+@dataclass(frozen=True)
 class Pending:
     """The candidate between code and start, at this terminal, and the latest
-    version of their position's blueprint (None: none set up, or not read)."""
+    version of their position's blueprint (None: none set up, or not read).
+    For the start, ORM objects locked in its transaction; for the pages, plain
+    values (:class:`PendingTerminal`, :class:`Candidate`)."""
 
-    terminal: Terminal
-    participant: Participant
+    terminal: Terminal | PendingTerminal
+    participant: Participant | Candidate
     blueprint_id: int | None
     blueprint: Blueprint | None
 
@@ -194,12 +231,12 @@ class Pending:
 def pending(secret: str | None, terminal_id: object, participant_id: object, for_start: bool = False) -> Pending | None:
     """The terminal holding ``secret`` and the candidate who typed a valid code on it
     (remembered by the kiosk's session), with the position and the latest
-    blueprint version: one query; None if the cookie is not that terminal's.
+    blueprint version: one query of columns; None if the cookie is not that terminal's.
 
     ``for_start``: in the start's write transaction, the terminal and the
-    participant are locked and re-read instead (``gates.lock_for_start``'s
-    statement; pass ``locked=True`` to the start) and the blueprint is left to
-    the start's own checks.
+    participant are locked and re-read as ORM objects instead
+    (``gates.lock_for_start``'s statement; pass ``locked=True`` to the start)
+    and the blueprint is left to the start's own checks.
     """
     if not secret or not isinstance(terminal_id, int) or not isinstance(participant_id, int):
         return None
@@ -210,10 +247,12 @@ def pending(secret: str | None, terminal_id: object, participant_id: object, for
         "participant_id": participant_id}).first()
     if row is None:
         return None
-    set_committed_value(row[1], "position", row[2])
     if for_start:
+        set_committed_value(row[1], "position", row[2])
         return Pending(row[0], row[1], None, None)
-    return Pending(row[0], row[1], row[3], outline.parsed(row[3], row[4]))
+    (term_id, centre_id, surname, name, patronymic, title, blueprint_code, blueprint_id, digest) = row
+    candidate = Candidate(surname, name, patronymic, PendingPosition(title, blueprint_code))
+    return Pending(PendingTerminal(term_id, centre_id), candidate, blueprint_id, outline.parsed(blueprint_id, digest))
 
 
 _PENDING, _PENDING_FOR_START = _pending_query(False), _pending_query(True)
