@@ -35,9 +35,12 @@ def _by_code_query() -> sa.Select:
     any), and what the gates of a first start read besides: the participant of
     an unfinished attempt on this terminal, whether the person has a failure
     that could bar them (retake), whether the terminal has wrong codes
-    counted. One indexed query (the start storm's first request)."""
+    counted. One indexed query (the start storm's first request); the code and the
+    attempt as columns (ORM objects cost more to build than the query to run)."""
     return (
-        sa.select(AccessCode, Participant, ExamSession, Position, Attempt,
+        sa.select(AccessCode.id.label("code_id"), Participant, ExamSession, Position,
+                  Attempt.id.label("attempt_id"), Attempt.terminal_id.label("attempt_terminal"),
+                  Attempt.state.label("attempt_state"),
                   sa.select(Attempt.participant_id).where(Attempt.terminal_id == sa.bindparam("terminal_id"),
                                                          Attempt.state != AttemptState.FINISHED)
                   .limit(1).scalar_subquery().label("busy"),
@@ -157,10 +160,10 @@ def login(terminal: Terminal, raw_code: str) -> CodeLogin:
             raise Forbidden(_("Too many wrong codes. This terminal is locked; please call the proctor."),
                             "terminal_locked", keep=True)
         raise ServiceError(_("This code is not valid. Check it and type it again."), "wrong_code", keep=True)
-    code, participant, existing = found[0], found[1], found[4]
-    participant_id, code_id = participant.id, code.id
+    participant, attempt_id, attempt_terminal = found[1], found.attempt_id, found.attempt_terminal
+    participant_id, code_id, started = participant.id, found.code_id, found.attempt_id is not None
     gates.check_session_open(participant)
-    if existing is None:
+    if not started:
         if gates.wrong_room(participant, terminal):
             session = participant.session
             db.begin_write()
@@ -170,20 +173,19 @@ def login(terminal: Terminal, raw_code: str) -> CodeLogin:
         gates.check_terminal_free(terminal, participant, found.busy)
         gates.check_participant(participant, retake_possible=found.may_bar)
         attempts.check_may_start(participant)
-    if existing is not None and existing.terminal_id != terminal_id:
-        attempt_id, attempt_terminal = existing.id, existing.terminal_id
+    if started and attempt_terminal != terminal_id:
         db.begin_write()
         audit.record("attempt.other_terminal_refused", ("attempt", attempt_id), actor=actor,
                      centre_id=centre_id, attempt_terminal=attempt_terminal)
         raise Forbidden(_("This code is in use on another terminal. Please call the proctor."), "other_terminal",
                         keep=True)
-    if existing is not None and existing.state == AttemptState.FINISHED:
+    if started and found.attempt_state == AttemptState.FINISHED:
         raise Conflict(_("The test for this code is already finished."), "already_finished")
     db.begin_write()
     if found.failures:  # wrong codes typed here before this good one: the count starts again
         ratelimit.reset("code-terminal", str(terminal_id))
     audit.record("kiosk.code_ok", ("participant", participant_id), actor=actor, centre_id=centre_id)
-    return CodeLogin(participant, participant_id, code_id, terminal_id, existing is not None)
+    return CodeLogin(participant, participant_id, code_id, terminal_id, started)
 
 
 @dataclass(frozen=True)
