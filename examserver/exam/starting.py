@@ -78,10 +78,15 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str,
         deadline_at=now + timedelta(seconds=duration), last_seq=0, journal_head="",
         answered_count=0, question_count=len(form["slots"]), last_contact_at=now,
     )
+    # No savepoint (two round trips on PostgreSQL): the participant's row lock (SQLite: the
+    # write gate), taken before the gates saw no attempt, keeps a second start out until
+    # this one commits. The unique participant stays the last arbiter: should it ever
+    # refuse, the start's transaction is dropped and the candidate told, never a 500.
+    db.session.add(attempt)
     try:
-        with db.session.begin_nested():  # the unique participant is the last arbiter of a race
-            db.session.add(attempt)
+        db.session.flush()
     except IntegrityError as exc:
+        db.session.rollback()
         raise Conflict(_("A test has already been started with this code."), "already_started") from exc
     journal.append(attempt, 0, "start", {"form_digest": attempt.form_digest, "language": language})
     audit.record("attempt.start", attempt, actor=audit.Actor.for_terminal(terminal),

@@ -179,3 +179,26 @@ def test_the_exam_page_carries_the_state_without_keys_or_a_way_out_of_its_block(
     block = str(views._script_json(hostile))
     assert "<" not in block and ">" not in block and "'" not in block and "&" not in block
     assert json.loads(block) == hostile
+
+
+def test_a_start_the_unique_participant_refuses_is_a_conflict_and_leaves_the_session_usable(
+        candidate, kworld, loaded_bank, monkeypatch):
+    """The start has no savepoint (the participant's lock keeps a second start out); should
+    the unique participant still refuse the INSERT, the start says 'already started'."""
+    from examserver.core.errors import Conflict
+    from examserver.exam import gates
+    from examserver.models import Participant
+
+    with loaded_bank.app_context():
+        participant, terminal = db.session.get(Participant, candidate[0]), db.session.get(Terminal, kworld.terminal)
+        first = attempts.start_attempt(participant, terminal, "ky")
+        db.session.commit()
+        drawn_from = (first.blueprint_id, first.blueprint.digest, None)
+        monkeypatch.setattr(gates, "check_start", lambda *args, **kwargs: drawn_from)  # as if no attempt were seen
+        try:
+            attempts.start_attempt(participant, terminal, "ky")
+        except Conflict as exc:
+            assert exc.code == "already_started"
+        else:
+            raise AssertionError("a second attempt for one participant")
+        assert db.session.scalar(sa.select(sa.func.count(Attempt.id))) == 1
