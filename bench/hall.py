@@ -93,7 +93,13 @@ class Proctors:
     def __init__(self, port, session_id, count, interval, password):
         self.port, self.session_id, self.count, self.interval, self.password = port, session_id, count, interval, password
         self.samples, self.errors, self.stop_flag = [], [], threading.Event()
+        self.kinds: dict[str, list[float]] = {}  # the same samples by request: page, every row, changes
         self.threads = []
+
+    def by_kind(self) -> dict:
+        """p50 / max ms and count of each kind of request (what the p99 of a few samples is made of)."""
+        return {kind: {"p50_ms": round((pct(times, 50) or 0) * 1000, 1), "max_ms": round(max(times) * 1000, 1),
+                       "n": len(times)} for kind, times in self.kinds.items()}
 
     def _run(self):
         b = Browser("127.0.0.1", self.port)
@@ -110,8 +116,15 @@ class Proctors:
                 else:
                     path = f"/admin/room/{self.session_id}/data?since={version}"
                 t0 = time.perf_counter()
-                status, body = b.get(path)
+                status, body, headers = b._send("GET", path, None, {  # the same request as b.get, with the headers
+                    "Host": f"127.0.0.1:{self.port}", "Cookie": "; ".join(f"{k}={v}" for k, v in b.cookies.items())})
                 self.samples.append(time.perf_counter() - t0)
+                kind = "changes" if version else "every row" if "/data" in path else "page"
+                self.kinds.setdefault(kind, []).append(self.samples[-1])
+                timing = {name.lower(): value for name, value in headers}.get("server-timing", "")
+                if timing:  # the poll's own time in the view: the rest is the wait for a server thread
+                    view = float(timing.split("dur=")[1].split(",")[0]) / 1000
+                    self.kinds.setdefault(kind + " (in the view)", []).append(view)
                 if status != 200:
                     self.errors.append(f"{path}: {status}")
                 elif "/data" in path:
@@ -193,7 +206,7 @@ def run(args) -> dict:
                 rounds.append(save_round(gens, "real", active_ids, args.clients, args.seconds, real))
             print("B2", rounds[-1], flush=True)
             live.append({"p99_ms": (pct(proctors.samples, 99) or 0) * 1000, "p50_ms": (pct(proctors.samples, 50) or 0) * 1000,
-                         "n": len(proctors.samples),
+                         "n": len(proctors.samples), "by_kind": proctors.by_kind(),
                          "errors": len(proctors.errors), "error_samples": proctors.errors[:3]})
             print("B4", live[-1], flush=True)
         best = lambda t: max((x for x in rounds if x["target"] == t), key=lambda x: x["saves_per_s"])  # noqa: E731

@@ -8,6 +8,7 @@ statements (``live_rows``), whatever the number of candidates.
 """
 from __future__ import annotations
 
+import json
 import re
 
 from datetime import datetime, timedelta, timezone
@@ -66,6 +67,7 @@ def room_snapshot(session: ExamSession) -> dict:
     silent_after = current_app.config["SILENT_TERMINAL_SECONDS"]
     candidates = []
     counts: dict[str, int] = {}
+    live_rows.begin()
     for (pid, name, seat, state, attempt_id, answered, total, deadline_ms, paused_ms, contact_ms, terminal_id,
          terminal_seat, terminal_state, score, max_points, verdict) in live_rows.rows(session.id):
         counts[state] = counts.get(state, 0) + 1
@@ -113,25 +115,24 @@ def room_changes(session: ExamSession, since_ms: int) -> dict:
     (``rows``, values in ``columns`` order); a row that only moved (a save or
     a heartbeat: the answered count and the time of contact) comes as three
     numbers (``moves``, in ``move_columns`` order): during an exam that is
-    nearly every row of every poll. The counters are counted from the rows
-    read (``live_rows.counts``). A change committed up to ``OVERLAP``
+    nearly every row of every poll. The database counts the rows and writes
+    the JSON of the many (``rows`` of a full poll, ``moves``: ``RawJSON``,
+    see ``dumps``). A change committed up to ``OVERLAP``
     after its own time stamp is still caught; the page also asks for every
     row once a minute."""
     now = clock.now()
     now_ms = live_rows.to_ms(now)
     silent_after = current_app.config["SILENT_TERMINAL_SECONDS"]
-    silent_before_ms = now_ms - (silent_after + 1) * 1000
+    silent_before = now - timedelta(seconds=silent_after + 1)
     since = live_rows.from_ms(since_ms) - OVERLAP if since_ms > 0 else None
+    live_rows.begin()
     if since is None:
-        rows, moves = live_rows.rows(session.id), []
-        counts = live_rows.counts(rows, _STATE, _CONTACT, silent_before_ms)
+        counts, rows = live_rows.every(session.id, silent_before)
+        rows, moves = RawJSON(rows), RawJSON("[]")
     else:
-        rows, every = live_rows.rows(session.id, since), live_rows.live(session.id)
-        counts = live_rows.counts(every, _LIVE_STATE, _LIVE_CONTACT, silent_before_ms)
-        # an attempt heard from since then (a candidate without one has no answered count)
-        whole, moved_after = {row[0] for row in rows}, live_rows.to_ms(since)
-        moves = [(pid, answered, contact) for pid, answered, contact, _state in every
-                 if answered is not None and contact is not None and contact >= moved_after and pid not in whole]
+        rows = live_rows.rows(session.id, since)
+        counts, moves = live_rows.moved(session.id, since, silent_before)
+        moves = RawJSON(moves)
     return {
         "session": _session_json(session),
         "version": now_ms,
@@ -149,8 +150,14 @@ def room_changes(session: ExamSession, since_ms: int) -> dict:
     }
 
 
-_STATE, _CONTACT = live_rows.COLUMNS.index("state"), live_rows.COLUMNS.index("contact_ms")
-_LIVE_STATE, _LIVE_CONTACT = live_rows.LIVE_COLUMNS.index("state"), live_rows.LIVE_COLUMNS.index("contact_ms")
+class RawJSON(str):
+    """JSON text made by the database, sent as it is (``dumps``)."""
+
+
+def dumps(data: dict) -> str:
+    """``data`` as compact JSON, its ``RawJSON`` values inserted as they are."""
+    return "{" + ",".join(json.dumps(key) + ":" + (value if isinstance(value, RawJSON) else json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"))) for key, value in data.items()) + "}"
 
 
 def _session_json(session: ExamSession) -> dict:

@@ -18,23 +18,22 @@ makes every row "changed".
 A save or a heartbeat changes only two things a row shows: the answered
 count and the time of contact. So a poll reads whole rows only for what a
 person changed (``touched``: found from the audit entries since the moment,
-by index, not by looking at every row), and for every candidate only the
-few numbers of ``LIVE_COLUMNS`` (``live``: SQLite reads them from
-``ix_attempt_live_room``): the counters are counted from them, and the rows
-that moved since the moment go to the page as ``moves``. During an exam
-nearly every attempt moves between two polls; only a few are touched.
+by index), and of every candidate only the state and ``MOVE_COLUMNS``
+(``moved``; SQLite reads the attempt from ``ix_attempt_live_room``). The
+database counts the rows per state and writes the rows' JSON itself
+(``json_rows``): a poll steps through a few rows, not thousands.
 """
 from __future__ import annotations
 
 import functools
+import json
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.functions import FunctionElement
 
 from examserver.db import db
+from examserver.registration.live_sql import epoch_ms, int_id, json_rows
 from examserver.models.base import UTCDateTime
 from examserver.models import (AccessCode, Admission, Attempt, AttemptState, AuditEntry, Participant, Terminal,
                                TerminalState)
@@ -47,50 +46,10 @@ COLUMNS = ("participant_id", "name", "seat", "state", "attempt_id", "answered", 
            "contact_ms", "terminal_id", "terminal_seat", "terminal_state", "score", "max_points", "verdict")
 # The order of a move's values (``move_columns``): what a save or a heartbeat changes.
 MOVE_COLUMNS = ("participant_id", "answered", "contact_ms")
-# The order of the values of ``live``: a move's, and the row's state.
-LIVE_COLUMNS = MOVE_COLUMNS + ("state",)
-
-
-class epoch_ms(FunctionElement):
-    """Milliseconds since 1970 of a UTC timestamp column (stored without zone), in SQL."""
-
-    type = sa.BigInteger()
-    inherit_cache = True
-    name = "epoch_ms"
-
-
-@compiles(epoch_ms, "sqlite")
-def _epoch_ms_sqlite(element, compiler, **kw):
-    return "CAST(ROUND((julianday(%s) - 2440587.5) * 86400000.0) AS INTEGER)" % compiler.process(element.clauses, **kw)
-
-
-@compiles(epoch_ms)
-def _epoch_ms_default(element, compiler, **kw):
-    return "CAST(ROUND(EXTRACT(EPOCH FROM %s) * 1000) AS BIGINT)" % compiler.process(element.clauses, **kw)
-
-
-class int_id(FunctionElement):
-    """An audit entry's ``object_id`` (text) as an integer id, in SQL; NULL on
-    PostgreSQL for text that is no id (its CAST would fail the statement)."""
-
-    type = sa.BigInteger()
-    inherit_cache = True
-    name = "int_id"
-
-
-@compiles(int_id, "sqlite")
-def _int_id_sqlite(element, compiler, **kw):
-    return "CAST(%s AS INTEGER)" % compiler.process(element.clauses, **kw)
-
-
-@compiles(int_id)
-def _int_id_default(element, compiler, **kw):
-    text = compiler.process(element.clauses, **kw)
-    return "CASE WHEN %s ~ '^[0-9]{1,18}$' THEN CAST(%s AS BIGINT) END" % (text, text)
 
 
 def to_ms(moment: datetime) -> int:
-    """``moment`` in epoch milliseconds, rounded as the SQL above rounds."""
+    """``moment`` in epoch milliseconds, rounded as ``live_sql.epoch_ms`` rounds."""
     return (moment - EPOCH + timedelta(microseconds=500)) // MS
 
 
@@ -126,6 +85,7 @@ def _contact():
 
 SESSION = sa.bindparam("b_session")          # the session's id
 SINCE = sa.bindparam("b_since", type_=UTCDateTime())
+SILENT_BEFORE = sa.bindparam("b_silent", type_=UTCDateTime())
 
 
 def _joined(query):
@@ -162,27 +122,51 @@ def _touched_since():
     return sa.or_(Participant.id.in_(people), session_changed)
 
 
+def _per_state(joined, columns, contact, include=None) -> tuple[sa.Select, sa.Select]:
+    """The rows of ``joined`` with their state, whether silent (a running test
+    whose ``contact`` is at or before ``SILENT_BEFORE``), whether ``include``
+    holds (always without it) and ``columns``; and the same per state: how
+    many, how many silent, ``json_rows`` of the included rows (for SQLite)."""
+    silent = sa.and_(Attempt.state == AttemptState.IN_PROGRESS, sa.or_(contact.is_(None), contact <= SILENT_BEFORE))
+    room = joined(sa.select(
+        _state().label("state"), sa.case((silent, 1), else_=0).label("silent"),
+        (sa.case((include, 1), else_=0) if include is not None else sa.literal(1)).label("include"),
+        *[column.label(f"c{n}") for n, column in enumerate(columns)],
+    )).subquery("room")
+    values = [room.c[f"c{n}"] for n in range(len(columns))]
+    return (sa.select(room.c.state, room.c.silent, room.c.include, *values),
+            sa.select(room.c.state, sa.func.count(), sa.func.sum(room.c.silent), json_rows(room.c.include == 1, *values))
+            .group_by(room.c.state))
+
+
 @functools.cache
 def _statements() -> dict[str, sa.Select]:
     """The room's statements, built once per process (their bound values vary)."""
-    every_row = _joined(sa.select(
+    columns = (
         Participant.id, _name(), Participant.seat, _state(), Attempt.id, Attempt.answered_count, Attempt.question_count,
         epoch_ms(Attempt.deadline_at), epoch_ms(Attempt.paused_at), epoch_ms(_contact()), Attempt.terminal_id,
         Terminal.seat, sa.type_coerce(Terminal.state, sa.String), Attempt.total_points, Attempt.max_points,
         Attempt.verdict,
-    ))  # in no order: the page and room_snapshot sort by seat themselves (natural order)
-    # the terminal's last contact only for an attempt without one (COALESCE reads it only then)
+    )
+    every_row = _joined(sa.select(*columns))  # in no order: the page and room_snapshot sort by seat themselves
+    # the terminal's last contact only for an attempt without one (COALESCE reads it only then): no join
     contact = sa.func.coalesce(Attempt.last_contact_at, sa.select(Terminal.last_seen_at)
                                .where(Terminal.id == Attempt.terminal_id).scalar_subquery())
-    live = (sa.select(Participant.id, Attempt.answered_count, epoch_ms(contact), _state()).select_from(Participant)
-            .outerjoin(Attempt, sa.and_(Attempt.participant_id == Participant.id, Attempt.session_id == SESSION))
-            .where(Participant.session_id == SESSION))
+
+    def without_terminal(query):
+        return (query.select_from(Participant)
+                .outerjoin(Attempt, sa.and_(Attempt.participant_id == Participant.id, Attempt.session_id == SESSION))
+                .where(Participant.session_id == SESSION))
+
     terminals = sa.select(Terminal.id, Terminal.seat, sa.type_coerce(Terminal.state, sa.String),
                           epoch_ms(Terminal.last_seen_at)).where(Terminal.room_id == sa.bindparam("b_room"))
     return {
         "rows": every_row,
         "touched": every_row.where(_touched_since()),
-        "live": live,
+        **dict(zip(("every", "every per state"), _per_state(_joined, columns, _contact()))),
+        **dict(zip(("moved", "moved per state"), _per_state(
+            without_terminal, (Participant.id, Attempt.answered_count, epoch_ms(contact)), contact,
+            sa.and_(Attempt.id.is_not(None), contact >= SINCE)))),
         "terminals": terminals.where(Terminal.state != TerminalState.REVOKED).order_by(Terminal.seat, Terminal.id),
         "locked": terminals.where(Terminal.state == TerminalState.LOCKED).order_by(Terminal.seat, Terminal.id),
     }
@@ -206,6 +190,16 @@ def _tuples(name: str, **values) -> list[tuple]:
         result.close()
 
 
+def begin() -> None:
+    """Before a poll's statements: on PostgreSQL, no JIT compilation in this
+    transaction. The planner's cost of reading a room of a couple of thousand
+    candidates passes ``jit_above_cost``, and compiling took 20 ms of the
+    server's CPU for a statement that runs in 3 ms."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL jit = off")
+
+
 def rows(session_id: int, since: datetime | None = None) -> list[tuple]:
     """The table's rows (values in ``COLUMNS`` order): all of them, or those a
     person (or a terminal's lock) changed since ``since`` (see ``live`` for the rest)."""
@@ -214,22 +208,40 @@ def rows(session_id: int, since: datetime | None = None) -> list[tuple]:
     return _tuples("touched", b_session=session_id, b_since=since)
 
 
-def live(session_id: int) -> list[tuple]:
-    """``LIVE_COLUMNS`` of every row: what a save or a heartbeat changes, and the state."""
-    return _tuples("live", b_session=session_id)
+def every(session_id: int, silent_before: datetime) -> tuple[dict[str, int], str]:
+    """The counters (``counts``) and the JSON text of every row (``COLUMNS``)."""
+    return _counted("every", b_session=session_id, b_silent=silent_before)
 
 
-def counts(rows: list[tuple], state: int, contact: int, silent_before_ms: int) -> dict[str, int]:
-    """Candidates per state, plus ``silent``: running tests whose terminal was
-    last heard from at or before ``silent_before_ms``; from rows at hand
-    (``state`` and ``contact``: where those values are in a row)."""
-    out: dict[str, int] = {}
-    running = AttemptState.IN_PROGRESS.value
-    for row in rows:
-        out[row[state]] = out.get(row[state], 0) + 1
-        if row[state] == running and (row[contact] is None or row[contact] <= silent_before_ms):
-            out["silent"] = out.get("silent", 0) + 1
-    return out
+def moved(session_id: int, since: datetime, silent_before: datetime) -> tuple[dict[str, int], str]:
+    """The counters (``counts``) and the JSON text of the moves (``MOVE_COLUMNS``)
+    of the attempts heard from since ``since``: a save or a heartbeat, the
+    only changes not audited (a row that comes whole too may come as a move)."""
+    return _counted("moved", b_session=session_id, b_since=since, b_silent=silent_before)
+
+
+def _counted(name: str, **values) -> tuple[dict[str, int], str]:
+    """Candidates per state, plus ``silent`` (running tests whose terminal was
+    last heard from at or before ``b_silent``), and the included rows as one
+    JSON array: written by SQLite, or encoded here from the rows (PostgreSQL)."""
+    counts: dict[str, int] = {}
+    if db.session.get_bind().dialect.name != "sqlite":
+        included = []
+        for state, silent, include, *row in _tuples(name, **values):
+            counts[state] = counts.get(state, 0) + 1
+            if silent:
+                counts["silent"] = counts.get("silent", 0) + 1
+            if include:
+                included.append(row)
+        return counts, json.dumps(included, ensure_ascii=False, separators=(",", ":"))
+    parts = []
+    for state, count, silent, text in _tuples(name + " per state", **values):
+        counts[state] = count
+        if silent:
+            counts["silent"] = counts.get("silent", 0) + int(silent)
+        if text != "[]":
+            parts.append(text[1:-1])
+    return counts, "[" + ",".join(parts) + "]"
 
 
 def room_terminals(room_id: int, locked_only: bool = False) -> list[tuple]:
