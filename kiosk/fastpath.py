@@ -144,24 +144,29 @@ class KioskFastPath:
             # groups the WAL flushes of concurrent commits itself. SQLite: the group commit.
             own_commit = engine.dialect.name == "postgresql"
             with driver_sql.connection(engine) as reader:
-                # Never waits for writers; no shared snapshot needed (exam/saving: the
-                # form is frozen, the journal read stops at the snapshot's head).
-                seen = saving.snapshot(secret, reader)
+                # What this worker's last save for the terminal left (its write checks it),
+                # else a read that never waits for writers; no shared snapshot needed
+                # (exam/saving: the form is frozen, the journal read stops at the head).
+                seen = saving.remembered(secret, reader) or saving.snapshot(secret, reader)
                 if seen is None:
                     return None
                 prepared = saving.prepare(seen, body.get("seq"), body.get("kind"), body.get("payload"),
                                           body.get("client_time", ""))
                 if prepared is None:
+                    saving.forget(secret)
                     return None
                 timing = timing_of(seen, prepared.server_time, self.app.config)
                 if own_commit:
-                    if not saving.write_on(reader, prepared):
-                        return None  # the attempt moved meanwhile: the locked path decides
-                    metrics.GROUP_COMMIT_JOBS.observe(1)
+                    written = saving.write_on(reader, prepared)
         if not own_commit:
             committer = group_commit.committer_for(engine)
-            if not committer.run(lambda conn: saving.write_on(conn, prepared), key=prepared.attempt_id):
-                return None  # the attempt moved meanwhile: the locked path decides
+            written = committer.run(lambda conn: saving.write_on(conn, prepared), key=prepared.attempt_id)
+        if not written:
+            saving.forget(secret)
+            return None  # the attempt moved meanwhile (or was not as remembered): the locked path decides
+        if own_commit:
+            metrics.GROUP_COMMIT_JOBS.observe(1)
+        saving.remember(seen, prepared)
         timing.update(next_seq=prepared.seq + 1, ack=prepared.ack(), answered=prepared.answered)
         self.saves += 1
         return timing, SAVE_ENDPOINT

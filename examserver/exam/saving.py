@@ -14,6 +14,12 @@ under the row lock, which answers every other case with its message):
    If anything moved in between (a pause, an extension, a concurrent resend)
    the UPDATE matches no row and the caller takes the locked path.
 
+The kiosk fast path keeps, per terminal, the snapshot its last save moved on
+(:func:`remember`): the next save of that kiosk, which comes to the same worker
+over its kept connection, starts from it without a read; the compare-and-set
+(which also checks the terminal and its enrolment) decides whether it was
+still true.
+
 So a save holds SQLite's write gate (or PostgreSQL's row lock) for two
 statements and the commit, not for the whole request; the chain stays exact
 because the event is linked to the head the UPDATE verified (invariant 3),
@@ -53,7 +59,12 @@ _MOVE_HEAD = (
     _attempt.update()
     .where(_attempt.c.id == sa.bindparam("b_id"), _attempt.c.last_seq == sa.bindparam("b_old_seq"),
            _attempt.c.journal_head == sa.bindparam("b_old_head"), _attempt.c.state == sa.bindparam("b_state"),
-           _attempt.c.deadline_at == sa.bindparam("b_deadline"))
+           _attempt.c.deadline_at == sa.bindparam("b_deadline"),
+           # still on this terminal, and the terminal still enrolled under this secret (invariants 6, 12)
+           _attempt.c.terminal_id == sa.bindparam("b_terminal"),
+           sa.exists().where(_terminal.c.id == _attempt.c.terminal_id,
+                             _terminal.c.secret_hash == sa.bindparam("b_secret"),
+                             _terminal.c.state == TerminalState.ENROLLED))
     .values(last_seq=sa.bindparam("b_seq"), journal_head=sa.bindparam("b_head"),
             answered_count=_attempt.c.answered_count + sa.bindparam("b_delta"),
             last_contact_at=sa.bindparam("b_now"))
@@ -97,12 +108,21 @@ class Snapshot:
     columns the hot path needs, under the names of :class:`Attempt`, so the
     attempt rules (deadline, seconds left, validation) apply to it as they are."""
 
-    __slots__ = ("terminal_state",) + _SNAPSHOT_COLUMNS + ("_reader",)
+    __slots__ = ("terminal_state",) + _SNAPSHOT_COLUMNS + ("secret_hash", "_reader")
 
-    def __init__(self, row, reader: Reader):
+    def __init__(self, row, reader: Reader, secret_key: str):
         for name in ("terminal_state",) + _SNAPSHOT_COLUMNS:
             setattr(self, name, getattr(row, name))
+        self.secret_hash = secret_key
         self._reader = reader
+
+    def moved_on(self, reader: Reader, **changes) -> "Snapshot":
+        """A copy read through ``reader``, with ``changes`` to its columns."""
+        copy = object.__new__(Snapshot)
+        for name in self.__slots__:
+            setattr(copy, name, changes.get(name, getattr(self, name)))
+        copy._reader = reader
+        return copy
 
     @property
     def form(self) -> dict:
@@ -127,10 +147,53 @@ def snapshot(secret: str | None, reader: Reader | None = None) -> Snapshot | Non
     if not secret:
         return None
     reader = db.session if reader is None else reader
-    row = reader.execute(_RUNNING, {"b_secret": secret_hash(secret)}).first()
+    key = secret_hash(secret)
+    row = reader.execute(_RUNNING, {"b_secret": key}).first()
     if row is None or row.terminal_state != TerminalState.ENROLLED:
         return None
-    return Snapshot(row, reader)
+    return Snapshot(row, reader, key)
+
+
+# The last snapshot of each terminal this worker saved for, moved on by the
+# saves it wrote itself (kiosk/fastpath.py): a kiosk keeps its connection, so
+# its next save comes to the same worker and needs no read before its write.
+# Never trusted: the write is a compare-and-set of every column the save and
+# its answer depend on that can change (sequence, head, state, deadline, the
+# terminal and its enrolment; the rest is frozen), so a stale entry only makes
+# the write match nothing, and the request then takes the locked path.
+_SEEN: OrderedDict[str, Snapshot] = OrderedDict()
+_SEEN_LOCK = threading.Lock()
+_SEEN_MAX = 20000
+
+
+def remembered(secret: str | None, reader: Reader) -> Snapshot | None:
+    """The snapshot this worker's last save for the terminal ``secret`` left, or None."""
+    if not secret:
+        return None
+    with _SEEN_LOCK:
+        seen = _SEEN.get(secret_hash(secret))
+    return None if seen is None else seen.moved_on(reader)
+
+
+def remember(seen: Snapshot, event: "Prepared | None" = None) -> None:
+    """Keep ``seen`` (moved on by ``event``, a save just committed) for the terminal's next save."""
+    if event is not None:
+        seen = seen.moved_on(None, last_seq=event.seq, journal_head=event.hash, answered_count=event.answered,
+                             last_contact_at=event.server_time)
+    else:
+        seen = seen.moved_on(None)
+    with _SEEN_LOCK:
+        _SEEN[seen.secret_hash] = seen
+        _SEEN.move_to_end(seen.secret_hash)
+        while len(_SEEN) > _SEEN_MAX:
+            _SEEN.popitem(last=False)
+
+
+def forget(secret: str | None) -> None:
+    """Drop what :func:`remember` kept for the terminal ``secret``."""
+    if secret:
+        with _SEEN_LOCK:
+            _SEEN.pop(secret_hash(secret), None)
 
 
 def answered_slots(attempt: Snapshot) -> frozenset[int]:
@@ -174,6 +237,8 @@ class Prepared:
     deadline_at: datetime
     answered: int
     answered_slots: frozenset[int] | None  # after this event (None: not known)
+    terminal_id: int | None = None
+    secret_hash: str | None = None
 
     def ack(self) -> dict[str, Any]:
         return {"seq": self.seq, "hash": self.hash, "received_at": journal.format_time(self.server_time)}
@@ -201,7 +266,7 @@ def prepare(attempt: Snapshot, seq: Any, kind: Any, payload: Any, client_time: A
     record = journal.event_dict(attempt.id, seq, kind, clean, client_time, now)
     return Prepared(attempt.id, seq, kind, clean, client_time, now, attempt.journal_head,
                     journal.chain_hash(attempt.journal_head, record), delta, attempt.deadline_at,
-                    attempt.answered_count + delta, slots)
+                    attempt.answered_count + delta, slots, attempt.terminal_id, attempt.secret_hash)
 
 
 def write(event: Prepared) -> bool:
@@ -213,7 +278,8 @@ def write_on(conn: sa.Connection | sa.orm.Session | DirectConnection, event: Pre
     """:func:`write` on a given connection (a group commit's, see exam/group_commit)."""
     head = {"b_id": event.attempt_id, "b_old_seq": event.seq - 1, "b_old_head": event.prev_hash,
             "b_state": AttemptState.IN_PROGRESS, "b_deadline": event.deadline_at, "b_seq": event.seq,
-            "b_head": event.hash, "b_delta": event.delta, "b_now": event.server_time}
+            "b_head": event.hash, "b_delta": event.delta, "b_now": event.server_time,
+            "b_terminal": event.terminal_id, "b_secret": event.secret_hash}
     row = {"attempt_id": event.attempt_id, "seq": event.seq, "kind": event.kind, "payload": event.payload,
            "client_time": event.client_time, "server_time": event.server_time, "prev_hash": event.prev_hash,
            "hash": event.hash}

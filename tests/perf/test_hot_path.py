@@ -10,10 +10,12 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from kiosk_helpers import answer, start_exam
+from kiosk_helpers import answer, enrol_terminal, start_exam
 
+from examserver.core.audit import Actor
 from examserver.db import db
-from examserver.models import Attempt, JournalEvent
+from examserver.exam import saving, terminals, timer
+from examserver.models import Attempt, JournalEvent, Room, Terminal
 from kiosk.context import COOKIE
 
 
@@ -28,6 +30,7 @@ def _option(exam, slot: int, n: int = 0) -> str:
 
 def test_an_answer_save_is_one_lookup_one_insert_one_update(kclient, exam, statements):
     assert answer(kclient, 1, 1, [_option(exam, 1)]).status_code == 200  # warm caches
+    saving._SEEN.clear()  # as in a worker that has not saved for this terminal yet
     statements.recording = True
     r = answer(kclient, 2, 2, [_option(exam, 2)])
     statements.recording = False
@@ -36,6 +39,59 @@ def test_an_answer_save_is_one_lookup_one_insert_one_update(kclient, exam, state
     # journal row; the attempt row. Which slots are answered is known from the
     # previous save's journal head (exam/saving answered_slots): no query.
     assert _write_shape(statements) == ["SELECT", "UPDATE attempt", "INSERT INTO journal_event"], statements.sql()
+
+
+def test_the_next_save_of_a_terminal_in_the_same_worker_only_writes(kclient, exam, statements):
+    assert answer(kclient, 1, 1, [_option(exam, 1)]).status_code == 200
+    statements.recording = True
+    r = answer(kclient, 2, 2, [_option(exam, 2)])
+    statements.recording = False
+    assert r.status_code == 200 and r.get_json()["answered"] == 2, r.get_json()
+    # The attempt as the worker's last save left it; the write's compare-and-set checks it.
+    assert _write_shape(statements) == ["UPDATE attempt", "INSERT INTO journal_event"], statements.sql()
+
+
+def _revoke(attempt, _room):
+    terminals.revoke(db.session.get(Terminal, attempt.terminal_id), Actor.cli("pytest"), "broken screen")
+
+
+def _lock(attempt, _room):
+    terminals.lock(db.session.get(Terminal, attempt.terminal_id))
+
+
+def _move(attempt, room):
+    other, _secret = enrol_terminal(room, seat="Z-09")
+    timer.move_attempt(attempt, other, "broken screen", Actor.cli("pytest"))
+
+
+def _pause(attempt, _room):
+    timer.pause(attempt, "fire drill", Actor.cli("pytest"))
+
+
+def _extend(attempt, _room):
+    timer.extend(attempt, 10, "power cut", Actor.cli("pytest"))
+
+
+@pytest.mark.parametrize("change", [_revoke, _lock, _move, _pause, _extend])
+def test_what_the_worker_remembers_is_checked_by_the_write(kclient, exam, kworld, loaded_bank, change):
+    """A terminal revoked or locked, the attempt moved, paused or extended after
+    the worker's last save: the next save is answered as the locked path answers
+    it (refused, or with the new deadline), never from what the worker kept."""
+    assert answer(kclient, 1, 1, [_option(exam, 1)]).status_code == 200
+    with loaded_bank.app_context():
+        attempt = db.session.scalars(sa.select(Attempt)).one()
+        change(attempt, db.session.get(Room, kworld.room))
+        db.session.commit()
+        deadline = db.session.scalars(sa.select(Attempt)).one().deadline_at
+    r = answer(kclient, 2, 2, [_option(exam, 2)])
+    with loaded_bank.app_context():
+        written = db.session.scalars(sa.select(JournalEvent.seq).where(JournalEvent.kind == "answer")).all()
+    assert r.status_code != 200 and written == [1], (r.status_code, r.get_json())
+    if change is _extend:  # the server's own event took seq 2: the kiosk renumbers
+        assert r.status_code == 409 and r.get_json()["expected"] == 3, r.get_json()
+    if change is _extend:
+        r = answer(kclient, 3, 2, [_option(exam, 2)])
+        assert r.status_code == 200 and r.get_json()["deadline"].startswith(deadline.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
 def _write_shape(statements) -> list[str]:
@@ -53,11 +109,10 @@ def _write_shape(statements) -> list[str]:
 
 
 def test_a_worker_that_has_not_seen_the_journal_reads_it_once(kclient, exam, statements):
-    from examserver.exam import saving
-
     assert answer(kclient, 1, 1, [_option(exam, 1)]).status_code == 200
     assert answer(kclient, 2, 1, []).status_code == 200  # the answer taken back
     saving._ANSWERED.clear()  # as after a restart, or in the other worker
+    saving._SEEN.clear()
     statements.recording = True
     r = answer(kclient, 3, 2, [_option(exam, 2)])
     statements.recording = False
@@ -69,7 +124,7 @@ def test_a_worker_that_has_not_seen_the_journal_reads_it_once(kclient, exam, sta
     r = answer(kclient, 4, 1, [_option(exam, 1)])
     statements.recording = False
     assert r.get_json()["answered"] == 2
-    assert _write_shape(statements) == ["SELECT", "UPDATE attempt", "INSERT INTO journal_event"]
+    assert _write_shape(statements) == ["UPDATE attempt", "INSERT INTO journal_event"]
 
 
 def test_a_resent_save_writes_nothing(kclient, exam, statements):
