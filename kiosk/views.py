@@ -162,6 +162,7 @@ def instructions():
         except ServiceError as exc:
             flash(exc.message, "error")
             return redirect(url_for("kiosk.index"), 303)
+        session.pop("kiosk_login", None)  # done with: the exam page then leaves the session as it is
         session["kiosk_attempt"] = started.id  # this browser session runs it (see result_attempt)
         return redirect(url_for("kiosk.exam"), 303)
     outline = pending.blueprint
@@ -196,9 +197,12 @@ def exam():
             return redirect(url_for("kiosk.result"))
         return redirect(url_for("kiosk.index"))
     use_language(attempt.language)
-    session.pop("kiosk_login", None)
     # This browser session runs this attempt: it may show its result later (and only it may).
-    session["kiosk_attempt"] = attempt.id
+    # Changed only when it differs: an unchanged session is not signed and sent again.
+    if "kiosk_login" in session:
+        session.pop("kiosk_login")
+    if session.get("kiosk_attempt") != attempt.id:
+        session["kiosk_attempt"] = attempt.id
     state = dict(timing_of(attempt, now, current_app.config), **full_state(attempt))
     return render_template("kiosk/exam.html", attempt=attempt, state=_script_json(state),
                            chrome=_exam_chrome(attempt.language))

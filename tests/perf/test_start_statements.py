@@ -135,9 +135,11 @@ def test_the_start_takes_the_predrawn_form_in_one_statement_and_checks_its_items
 def test_the_exam_page_carries_a_fresh_exam_read_without_journal(kclient, candidate, statements):
     _login(kclient, candidate[1])
     _choose(kclient)
+    assert kclient.get("/kiosk/instructions").status_code == 200  # as a browser: the page, then its button
     assert kclient.post("/kiosk/instructions").status_code == 303
     r = _record(statements, lambda: kclient.get("/kiosk/exam"))
     assert r.status_code == 200
+    assert not r.headers.getlist("Set-Cookie")  # the session the start left is not signed and sent again
     sql = statements.sql()
     assert set(statements.verbs()) == {"SELECT"}, sql
     assert not re.search(r"attempt\.form\b(?!_)", sql[0])  # the running attempt without its form
