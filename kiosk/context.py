@@ -12,7 +12,7 @@ from flask_babel import refresh
 from examserver.db import db
 from examserver.models import Attempt, AttemptState, Terminal, TerminalState
 from examserver.core import audit
-from examserver.exam import terminals
+from examserver.exam import code_login, terminals
 from examserver.core.errors import ServiceError
 
 COOKIE = "exam_terminal"
@@ -34,10 +34,13 @@ def set_terminal_cookie(response, secret: str):
     return response
 
 
-def enrolled_terminal() -> Terminal:
-    terminal = current_terminal()
+def enrolled_login_terminal() -> code_login.LoginTerminal:
+    """The enrolled terminal of this browser as the code login reads it (columns, no ORM
+    object); refused (403) for an unknown, pending, locked or revoked one."""
+    terminal = code_login.terminal_for_login(request.cookies.get(COOKIE))
     if terminal is None or terminal.state != TerminalState.ENROLLED:
         raise ServiceError(_("This terminal is not enrolled."), "terminal_not_enrolled", status=403)
+    g.actor = audit.Actor.for_terminal(terminal)
     return terminal
 
 

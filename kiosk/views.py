@@ -26,7 +26,7 @@ from examserver.core.errors import ServiceError
 from . import bp
 from .api import timing_of
 from .exam_state import full_state
-from .context import (COOKIE, active_attempt, current_terminal, end_candidate_session, enrolled_terminal,
+from .context import (COOKIE, active_attempt, current_terminal, end_candidate_session, enrolled_login_terminal,
                       moved_away, result_attempt, set_terminal_cookie, use_language)
 from .terminal_views import PAIRING_WINDOW_SECONDS, TEST_LANGUAGES, pairing_throttled
 
@@ -65,7 +65,7 @@ def index():
 def code():
     """Check the access code typed by the candidate."""
     try:
-        terminal = enrolled_terminal()
+        terminal = enrolled_login_terminal()
         login = code_login.login(terminal, request.form.get("code", "")[:64])
     except ServiceError as exc:  # failure counts, lock and audit are kept (keep=True refusals)
         flash(exc.message, "error")

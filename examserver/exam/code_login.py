@@ -74,7 +74,7 @@ def _pending_query(for_start: bool) -> sa.Select:
             .where(Terminal.secret_hash == sa.bindparam("secret_hash"), Terminal.id == sa.bindparam("terminal_id")))
 
 
-def _lockout_keys(terminal: Terminal) -> tuple[str, str]:
+def _lockout_keys(terminal: Terminal | LoginTerminal) -> tuple[str, str]:
     """Counter keys: the terminal, and the open session of its room (wrong codes
     spread over many terminals of one room still add up)."""
     session_id = db.session.scalar(
@@ -97,12 +97,34 @@ class CodeLogin:
     started: bool
 
 
+@dataclass(frozen=True)
+class LoginTerminal:
+    """The terminal a code is typed at, as the login reads it (columns, no ORM object)."""
+
+    id: int
+    state: TerminalState
+    centre_id: int
+    room_id: int | None
+
+
+_TERMINAL = sa.select(Terminal.id, Terminal.state, Terminal.centre_id, Terminal.room_id).where(
+    Terminal.secret_hash == sa.bindparam("secret_hash"))
+
+
+def terminal_for_login(secret: str | None) -> LoginTerminal | None:
+    """The terminal holding ``secret`` as :func:`login` needs it (one narrow query), or None."""
+    if not secret:
+        return None
+    row = db.session.execute(_TERMINAL, {"secret_hash": terminals.secret_hash(secret)}).first()
+    return None if row is None else LoginTerminal(*row)
+
+
 def login_with_code(terminal: Terminal, raw_code: str) -> Participant:
     """:func:`login`, returning only the participant."""
     return login(terminal, raw_code).participant
 
 
-def _find(terminal: Terminal, raw_code: str) -> sa.Row | None:
+def _find(terminal: Terminal | LoginTerminal, raw_code: str) -> sa.Row | None:
     """The row of ``_BY_CODE`` for the live code typed; None if no such code (or one of another centre)."""
     code = codes.normalise(raw_code)
     if len(code) != codes.CODE_LENGTH:
@@ -120,8 +142,9 @@ def _find(terminal: Terminal, raw_code: str) -> sa.Row | None:
     return row
 
 
-def login(terminal: Terminal, raw_code: str) -> CodeLogin:
-    """Identify the candidate by access code at an enrolled terminal.
+def login(terminal: Terminal | LoginTerminal, raw_code: str) -> CodeLogin:
+    """Identify the candidate by access code at an enrolled terminal (an ORM object,
+    or the columns :func:`terminal_for_login` reads).
 
     Wrong codes are counted in the database per terminal and per exam session:
     ``CODE_LOCKOUT_FAILURES`` within ``CODE_LOCKOUT_WINDOW_SECONDS`` on the
@@ -156,7 +179,7 @@ def login(terminal: Terminal, raw_code: str) -> CodeLogin:
         audit.record("kiosk.code_failed", ("terminal", terminal_id), actor=actor)
         if (ratelimit.count("code-terminal", term_key, window) >= limit
                 or ratelimit.count("code-session", session_key, window) >= 3 * limit):
-            terminals.lock(terminal)
+            terminals.lock(terminal if isinstance(terminal, Terminal) else db.session.get(Terminal, terminal_id))
             raise Forbidden(_("Too many wrong codes. This terminal is locked; please call the proctor."),
                             "terminal_locked", keep=True)
         raise ServiceError(_("This code is not valid. Check it and type it again."), "wrong_code", keep=True)
