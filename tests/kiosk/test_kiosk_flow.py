@@ -13,7 +13,7 @@ from examserver.exam import journal
 from kiosk import views
 from kiosk.context import COOKIE
 
-from kiosk_helpers import answer, open_exam, start_exam
+from kiosk_helpers import answer, open_exam, page_state, start_exam
 
 
 def test_unknown_browser_gets_pairing_code_and_strict_cookie(loaded_bank):
@@ -202,3 +202,14 @@ def test_a_start_the_unique_participant_refuses_is_a_conflict_and_leaves_the_ses
         else:
             raise AssertionError("a second attempt for one participant")
         assert db.session.scalar(sa.select(sa.func.count(Attempt.id))) == 1
+
+
+def test_a_reloaded_exam_page_carries_the_answers_flags_and_current_question(kclient, candidate, loaded_bank):
+    _page, state = open_exam(kclient, candidate[1])
+    opt = state["questions"][2]["options"][1]["id"]
+    assert answer(kclient, 1, 3, [opt], "key:2").status_code == 200
+    kclient.post("/kiosk/api/events", json={"seq": 2, "kind": "flag", "payload": {"slot": 3, "flagged": True}})
+    kclient.post("/kiosk/api/events", json={"seq": 3, "kind": "visit", "payload": {"slot": 5}})
+    again = page_state(kclient.get("/kiosk/exam").get_data(as_text=True))
+    assert again["answers"] == {"3": [opt]} and again["flags"] == [3] and again["current"] == 5
+    assert again["last_seq"] == 3 and again["next_seq"] == 4 and again["questions"] == state["questions"]
