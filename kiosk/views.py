@@ -7,8 +7,8 @@ import json
 from flask import (Response, abort, current_app, flash, g, get_template_attribute, redirect, render_template, request,
                    session, url_for)
 from flask_babel import get_locale
-from markupsafe import Markup
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from examserver import clock
 from examserver.db import db
