@@ -25,8 +25,10 @@ database counts the rows per state and writes the rows' JSON itself
 """
 from __future__ import annotations
 
+import collections
 import functools
 import json
+import operator
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -226,14 +228,12 @@ def _counted(name: str, **values) -> tuple[dict[str, int], str]:
     JSON array: written by SQLite, or encoded here from the rows (PostgreSQL)."""
     counts: dict[str, int] = {}
     if db.session.get_bind().dialect.name != "sqlite":
-        included = []
-        for state, silent, include, *row in _tuples(name, **values):
-            counts[state] = counts.get(state, 0) + 1
-            if silent:
-                counts["silent"] = counts.get("silent", 0) + 1
-            if include:
-                included.append(row)
-        return counts, json.dumps(included, ensure_ascii=False, separators=(",", ":"))
+        rows = _tuples(name, **values)  # (state, silent, include, *values): counted in C, not row by row in Python
+        counts.update(collections.Counter(map(operator.itemgetter(0), rows)))
+        silent = sum(map(operator.itemgetter(1), rows))
+        if silent:
+            counts["silent"] = silent
+        return counts, json.dumps([row[3:] for row in rows if row[2]], ensure_ascii=False, separators=(",", ":"))
     parts = []
     for state, count, silent, text in _tuples(name + " per state", **values):
         counts[state] = count
