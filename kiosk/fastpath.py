@@ -147,13 +147,14 @@ class KioskFastPath:
                 # What this worker's last save for the terminal left (its write checks it),
                 # else a read that never waits for writers; no shared snapshot needed
                 # (exam/saving: the form is frozen, the journal read stops at the head).
-                seen = saving.remembered(secret, reader) or saving.snapshot(secret, reader)
-                if seen is None:
-                    return None
-                prepared = saving.prepare(seen, body.get("seq"), body.get("kind"), body.get("payload"),
-                                          body.get("client_time", ""))
-                if prepared is None:
+                event = (body.get("seq"), body.get("kind"), body.get("payload"), body.get("client_time", ""))
+                seen = saving.remembered(secret, reader)
+                prepared = None if seen is None else saving.prepare(seen, *event)
+                if prepared is None:  # nothing kept, or the kiosk saved elsewhere meanwhile: read
                     saving.forget(secret)
+                    seen = saving.snapshot(secret, reader)
+                    prepared = None if seen is None else saving.prepare(seen, *event)
+                if prepared is None:
                     return None
                 timing = timing_of(seen, prepared.server_time, self.app.config)
                 if own_commit:

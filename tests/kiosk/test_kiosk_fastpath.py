@@ -218,3 +218,27 @@ def test_csrf_is_checked_as_flask_wtf_checks_it(csrf_app, kworld, loaded_bank):
     r = client.post("/kiosk/api/events", json=body, base_url="https://localhost",
                     headers={"X-CSRFToken": csrf, "Referer": "https://localhost/kiosk/exam"})
     assert r.status_code == 200 and r.get_json()["ack"]["seq"] == 2
+
+
+def test_a_lost_database_connection_costs_no_save(pair, loaded_bank, db_url):
+    """The fast path's pool does not ping (PostgreSQL): a connection the server
+    dropped fails once, is thrown away, and that save is served by the Flask
+    path (whose pool pings); the next saves are the fast path's again."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a server that drops connections: PostgreSQL")
+    (client, fast, state), _ = pair
+    assert fast(lambda: answer(client, 1, 1, [_first_option(state, 1)])).status_code == 200
+    with loaded_bank.app_context():
+        engine = db.hot_engine
+    with sa.create_engine(db_url).connect() as admin:
+        admin.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    before = loaded_bank.wsgi_app.saves
+    for seq in range(2, 5):
+        r = fast(lambda: answer(client, seq, seq, [_first_option(state, seq)]))
+        assert r.status_code == 200 and r.get_json()["ack"]["seq"] == seq, r.get_json()
+    assert loaded_bank.wsgi_app.saves == before + 2, "one fell over to Flask, then the fast path served again"
+    assert engine.pool.checkedout() == 0
+    with loaded_bank.app_context():
+        events = db.session.scalars(sa.select(JournalEvent).order_by(JournalEvent.attempt_id, JournalEvent.seq))
+        assert journal.verify_chain([e for e in events if e.attempt_id == state["attempt"]]).ok
