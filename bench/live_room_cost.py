@@ -8,14 +8,15 @@ real views, hooks and JSON), then measures, per request, the CPU time
 (``time.process_time``), the SQL statements and the bytes sent:
 
 * the page, ``/data?since=0`` (every row: the page's first and once-a-minute poll);
-* ``/data?since=VERSION`` with nothing changed;
+* ``/data?since=VERSION`` with no move since the previous poll (the moves of
+  the ``OVERLAP`` window still come: the previous round's);
 * ``/data?since=VERSION`` after a share ``--changed`` of the attempts moved
   their contact (and one in ten answered one more question) since the previous
   poll: what every poll meets during B2, where every attempt saves every few
   seconds.
 
 ``--folder DIR`` (with the same ``--database``) keeps the prepared data for
-the next run (the preparation of 2,000 takes a few minutes). PostgreSQL: pass
+the next run (preparing and starting 2,000 takes a minute or two). PostgreSQL: pass
 the URL of your own EMPTY database the first time; the database server's CPU
 per request (its backends' ``/proc`` times, in 10 ms ticks: a mean over
 ``--repeat``) is printed too.
@@ -54,7 +55,8 @@ def _start_all(app, session_id: int) -> int:
             if n % 100 == 99:
                 db.session.commit()
         db.session.commit()
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Attempt).where(Attempt.session_id == session_id))
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)
+                                 .where(Attempt.session_id == session_id))
 
 
 def main() -> None:
@@ -175,7 +177,8 @@ def main() -> None:
     load = os.getloadavg()
     backend = "postgresql" if args.database else "sqlite"
     print(f"{backend}, {running} attempts, load {load[0]:.2f} {load[1]:.2f}, {args.repeat} requests each")
-    print(f"{'request':40} {'CPU ms p50':>10} {'min':>7} {'max':>7} {'SQL':>5} {'KB':>8} {'rows':>6} {'moves':>6} {'DB CPU ms':>9}")
+    print(f"{'request':40} {'CPU ms p50':>10} {'min':>7} {'max':>7} {'SQL':>5} {'KB':>8} {'rows':>6} {'moves':>6} "
+          f"{'DB CPU ms':>9}")
     for name, samples in results.items():
         cpu = [s[0] for s in samples]
         print(f"{name:40} {statistics.median(cpu):10.2f} {min(cpu):7.2f} {max(cpu):7.2f} "

@@ -137,8 +137,8 @@ def _per_state(joined, columns, contact, include=None) -> tuple[sa.Select, sa.Se
     )).subquery("room")
     values = [room.c[f"c{n}"] for n in range(len(columns))]
     return (sa.select(room.c.state, room.c.silent, room.c.include, *values),
-            sa.select(room.c.state, sa.func.count(), sa.func.sum(room.c.silent), json_rows(room.c.include == 1, *values))
-            .group_by(room.c.state))
+            sa.select(room.c.state, sa.func.count(), sa.func.sum(room.c.silent),
+                      json_rows(room.c.include == 1, *values)).group_by(room.c.state))
 
 
 @functools.cache
