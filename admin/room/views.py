@@ -5,6 +5,7 @@ JSON calls are POSTs protected by CSRF: admin.js sends the token in the
 """
 from __future__ import annotations
 
+import functools
 import time
 
 from flask import abort, current_app, g, jsonify, render_template, request
@@ -41,13 +42,31 @@ def view(session_id: int):
 MAX_VERSION = 10 ** 15  # epoch milliseconds: about 31,700 years
 
 
+def _timed(view):
+    """Send the time the request took from here on (the login check included)
+    and its CPU as ``Server-Timing``: the rest of what a proctor waits is the
+    server's queue and the other threads (the browser's developer tools and
+    bench/hall.py show it)."""
+
+    @functools.wraps(view)
+    def timed(*args, **kwargs):
+        started, cpu = time.perf_counter(), time.thread_time()
+        response = view(*args, **kwargs)
+        if isinstance(response, current_app.response_class):
+            response.headers["Server-Timing"] = "view;dur=%.1f, cpu;dur=%.1f" % (
+                (time.perf_counter() - started) * 1000, (time.thread_time() - cpu) * 1000)
+        return response
+
+    return timed
+
+
 @bp.route("/<int:session_id>/data")
 @db.read_only
+@_timed
 @role_required(*STAFF)
 def data(session_id: int):
     """The room as JSON: every row with its seconds counted; or, with
     ``?since=VERSION`` (what the page polls), the rows changed since that poll."""
-    started, cpu = time.perf_counter(), time.thread_time()
     session = _session(session_id)
     since = request.args.get("since")
     if since is None:
@@ -55,11 +74,7 @@ def data(session_id: int):
     if not since.isdigit() or int(since) > MAX_VERSION:
         return jsonify({"error": "bad_request", "message": _("Missing or invalid %(name)s.", name="since")}), 400
     body = live.dumps(live.room_changes(session, int(since)))
-    # The time this poll took in the view, and its CPU (the rest of what a proctor waits is the server's
-    # queue and the other threads): the browser's developer tools and bench/hall.py show it.
-    timing = "view;dur=%.1f, cpu;dur=%.1f" % ((time.perf_counter() - started) * 1000, (time.thread_time() - cpu) * 1000)
-    return current_app.response_class(body, mimetype="application/json",
-                                      headers={"Cache-Control": "no-store", "Server-Timing": timing})
+    return current_app.response_class(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
 def _attempt(session, payload) -> Attempt:

@@ -38,6 +38,7 @@ def changes(client, sid, since=0):
     """The poll's JSON and its whole rows by participant id."""
     response = client.get(f"/admin/room/{sid}/data?since={since}")
     assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Server-Timing"].startswith("view;dur=")  # what the poll took in the app
     data = response.get_json()
     return data, {row[0]: dict(zip(data["columns"], row)) for row in data["rows"]}
 
