@@ -88,6 +88,16 @@ def _gated_connection(gate: WriteGate) -> type:
                 self.holds_gate = False
                 gate.release()
 
+        def begin_write(self) -> None:
+            """The writer's BEGIN on the driver's connection (exam/driver_sql), as
+            the engine's ``begin`` event does it for a Core connection."""
+            self.take_gate()
+            try:
+                self.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self.drop_gate()
+                raise
+
         def commit(self):
             try:
                 return super().commit()
@@ -137,9 +147,9 @@ def _make_private(path: str | None) -> None:
 
 
 # A Core connection opened with ``execution_options(**{READ_ONLY_OPTION: True})``
-# reads in one snapshot like a ``@db.read_only`` request; with the value
-# ``"statement"`` each statement reads on its own snapshot with no BEGIN at all
-# (SQLite; kiosk/fastpath.py, whose reads are safe that way: see exam/saving).
+# reads in one snapshot like a ``@db.read_only`` request. (The kiosk fast path
+# reads on the driver's connection, in SQLite's autocommit: each statement on
+# its own snapshot, no BEGIN; exam/driver_sql, exam/saving.)
 READ_ONLY_OPTION = "examserver_read_only"
 
 
@@ -173,10 +183,6 @@ def make_engine(url: str, pre_ping: bool = True) -> sa.Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - trivial
             reads = conn.get_execution_options().get(READ_ONLY_OPTION)
-            if reads == "statement":
-                # Each statement reads its own WAL snapshot (SQLite's autocommit):
-                # for readers whose statements do not need one shared snapshot.
-                return
             if reads or read_only_requested():
                 # A reader works on a WAL snapshot and never waits for writers.
                 conn.exec_driver_sql("BEGIN")

@@ -178,3 +178,24 @@ def connection(engine: sa.Engine, autocommit: bool = True) -> Iterator[DirectCon
                                          dialect=engine.dialect) from exc
     finally:
         fairy.close()
+
+
+@contextmanager
+def transaction(engine: sa.Engine) -> Iterator[DirectConnection]:
+    """A write transaction on a connection of ``engine``'s pool, committed when the
+    block ends (rolled back if it raises): on SQLite after the write gate and
+    ``BEGIN IMMEDIATE`` (examserver/db_engines), on PostgreSQL as the driver begins
+    it. The engine's ``commit`` listeners are called after the commit, as the Core
+    calls them."""
+    with connection(engine, autocommit=False) as conn:
+        raw = conn.dbapi_connection
+        if engine.dialect.name == "sqlite":
+            raw.begin_write()
+        try:
+            yield conn
+        except BaseException:
+            raw.rollback()
+            raise
+        raw.commit()
+    for listener in engine.dispatch.commit:
+        listener(None)

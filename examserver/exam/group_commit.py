@@ -33,6 +33,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 
 from examserver.core import metrics
+from examserver.exam import driver_sql
 
 Job = Callable[[sa.Connection], Any]
 
@@ -105,10 +106,11 @@ class GroupCommitter:
     def _commit(self, batch: list[_Ticket]) -> None:
         results = []
         try:
-            with self._engine.connect() as conn:
-                with conn.begin():
-                    for ticket in sorted(batch, key=lambda t: t.key):
-                        results.append((ticket, ticket.job(conn)))
+            # On the driver's connection (exam/driver_sql): the Core's per-statement
+            # machinery was a fifth of a SQLite save's time in the batch.
+            with driver_sql.transaction(self._engine) as conn:
+                for ticket in sorted(batch, key=lambda t: t.key):
+                    results.append((ticket, ticket.job(conn)))
         except BaseException as exc:  # nothing of the batch is committed: each job hears why
             for ticket in batch:
                 ticket.result, ticket.error = None, exc

@@ -69,15 +69,17 @@ _MOVE_HEAD = (
             answered_count=_attempt.c.answered_count + sa.bindparam("b_delta"),
             last_contact_at=sa.bindparam("b_now"))
 )
-_INSERT_EVENT = _event.insert()
+_EVENT_COLUMNS = ("attempt_id", "seq", "kind", "payload", "client_time", "server_time", "prev_hash", "hash")
+# Every column named (exam/driver_sql compiles a statement once, for all calls).
+_INSERT_EVENT = _event.insert().values({name: sa.bindparam("e_" + name, type_=_event.c[name].type)
+                                        for name in _EVENT_COLUMNS})
 # PostgreSQL: the same compare-and-set and insert in one statement (one round
 # trip): the event is inserted, and its id returned, only if the UPDATE
 # matched the attempt as the snapshot saw it.
-_EVENT_COLUMNS = ("attempt_id", "seq", "kind", "payload", "client_time", "server_time", "prev_hash", "hash")
 _MOVED = _MOVE_HEAD.returning(_attempt.c.id).cte("moved")
 _MOVE_AND_INSERT = _event.insert().from_select(
     list(_EVENT_COLUMNS),
-    sa.select(_MOVED.c.id, *(sa.bindparam(name, type_=_event.c[name].type) for name in _EVENT_COLUMNS[1:])),
+    sa.select(_MOVED.c.id, *(sa.bindparam("e_" + name, type_=_event.c[name].type) for name in _EVENT_COLUMNS[1:])),
 ).returning(_event.c.id)
 
 # Frozen forms by digest: immutable once drawn (invariant 4), so a worker may
@@ -280,9 +282,9 @@ def write_on(conn: sa.Connection | sa.orm.Session | DirectConnection, event: Pre
             "b_state": AttemptState.IN_PROGRESS, "b_deadline": event.deadline_at, "b_seq": event.seq,
             "b_head": event.hash, "b_delta": event.delta, "b_now": event.server_time,
             "b_terminal": event.terminal_id, "b_secret": event.secret_hash}
-    row = {"attempt_id": event.attempt_id, "seq": event.seq, "kind": event.kind, "payload": event.payload,
-           "client_time": event.client_time, "server_time": event.server_time, "prev_hash": event.prev_hash,
-           "hash": event.hash}
+    row = {"e_attempt_id": event.attempt_id, "e_seq": event.seq, "e_kind": event.kind, "e_payload": event.payload,
+           "e_client_time": event.client_time, "e_server_time": event.server_time, "e_prev_hash": event.prev_hash,
+           "e_hash": event.hash}
     dialect = conn.get_bind().dialect if isinstance(conn, sa.orm.Session) else conn.dialect
     if dialect.name == "postgresql":
         if conn.execute(_MOVE_AND_INSERT, head | row).first() is None:
