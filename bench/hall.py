@@ -94,12 +94,15 @@ class Proctors:
         self.port, self.session_id, self.count, self.interval, self.password = port, session_id, count, interval, password
         self.samples, self.errors, self.stop_flag = [], [], threading.Event()
         self.kinds: dict[str, list[float]] = {}  # the same samples by request: page, every row, changes
-        self.threads = []
+        self.slowest: list[tuple] = []  # (ms, kind, s after the proctors began, ms in the view, epoch s)
+        self.threads, self.began = [], time.perf_counter()
 
     def by_kind(self) -> dict:
         """p50 / max ms and count of each kind of request (what the p99 of a few samples is made of)."""
-        return {kind: {"p50_ms": round((pct(times, 50) or 0) * 1000, 1), "max_ms": round(max(times) * 1000, 1),
-                       "n": len(times)} for kind, times in self.kinds.items()}
+        out = {kind: {"p50_ms": round((pct(times, 50) or 0) * 1000, 1), "max_ms": round(max(times) * 1000, 1),
+                      "n": len(times)} for kind, times in self.kinds.items()}
+        out["slowest"] = sorted(self.slowest, reverse=True)[:3]
+        return out
 
     def _run(self):
         b = Browser("127.0.0.1", self.port)
@@ -122,9 +125,12 @@ class Proctors:
                 kind = "changes" if version else "every row" if "/data" in path else "page"
                 self.kinds.setdefault(kind, []).append(self.samples[-1])
                 timing = {name.lower(): value for name, value in headers}.get("server-timing", "")
+                view = None
                 if timing:  # the poll's own time in the view: the rest is the wait for a server thread
                     view = float(timing.split("dur=")[1].split(",")[0]) / 1000
                     self.kinds.setdefault(kind + " (in the view)", []).append(view)
+                self.slowest.append((round(self.samples[-1] * 1000), kind, round(t0 - self.began, 1),
+                                     view and round(view * 1000), round(time.time() - self.samples[-1], 2)))
                 if status != 200:
                     self.errors.append(f"{path}: {status}")
                 elif "/data" in path:
