@@ -11,7 +11,7 @@ Chosen from ``make bench`` on a 2-core machine (docs/benchmarks.md):
   processes, see examserver/db.py) and readers never wait, so SQLite also runs
   several processes; one per core there, two per core on PostgreSQL; four
   threads each (see ``threads``).
-* ``keepalive``: a kiosk polls every 5 s and sends answers in between; a
+* ``keepalive``: a kiosk polls every 15 s when idle and sends answers in between; a
   keep-alive longer than the poll keeps its connection open instead of a new
   TCP handshake (and a new gthread slot) per request.
 """
