@@ -120,6 +120,12 @@ def setup(attempts: int) -> None:
             cur.execute(f"INSERT INTO attempt (id, secret_hash, last_seq, journal_head) VALUES ({mark}, {mark}, 0, {mark})",
                         (n + 1, secret_hash(f"floor-{n}"), GENESIS))
     store.write(work)
+    if not store.sqlite:
+        import psycopg
+
+        # Statistics, as autovacuum would keep them (bench.prepare does the same for the real server).
+        with psycopg.connect(store.pg_url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
 
 
 @app.post("/save")
