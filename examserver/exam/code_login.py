@@ -34,7 +34,7 @@ def _by_code_query() -> sa.Select:
     """The typed code's row, its participant, session, position and attempt (if
     any), and what the gates of a first start read besides: the participant of
     an unfinished attempt on this terminal, whether the person has a failure
-    that could bar them (retake), whether the terminal has wrong codes
+    that could bar them (retake) or an unfinished test in another session, whether the terminal has wrong codes
     counted. One indexed query (the start storm's first request); the code and the
     attempt as columns (ORM objects cost more to build than the query to run)."""
     return (
@@ -45,6 +45,7 @@ def _by_code_query() -> sa.Select:
                                                          Attempt.state != AttemptState.FINISHED)
                   .limit(1).scalar_subquery().label("busy"),
                   retake.may_bar(Participant.pin, Position.group_code, Participant.id).label("may_bar"),
+                  gates.person_busy(Participant.pin, Participant.id).label("person_busy"),
                   sa.exists().where(RateEvent.scope == "code-terminal", RateEvent.key == sa.bindparam("terminal_key"))
                   .label("failures"))
         .join(Participant, Participant.id == AccessCode.participant_id)
@@ -58,9 +59,10 @@ def _by_code_query() -> sa.Select:
 _BY_CODE: dict[bool, sa.Select] = {}  # built once per process and retake setting
 
 
-def _pending_query(for_start: bool) -> sa.Select:
-    if for_start:
-        return (sa.select(Terminal, Participant, Position).select_from(Terminal)
+def _pending_query(for_start: bool, postgres: bool = False) -> sa.Select:
+    if for_start:  # on PostgreSQL with the person's advisory lock (gates.person_lock)
+        return (sa.select(Terminal, Participant, Position, *([gates.person_lock(Participant.pin)] if postgres else []))
+                .select_from(Terminal)
                 .join(Participant, Participant.id == sa.bindparam("participant_id"))
                 .join(Position, Position.id == Participant.position_id)
                 .where(Terminal.secret_hash == sa.bindparam("secret_hash"), Terminal.id == sa.bindparam("terminal_id"))
@@ -153,7 +155,7 @@ def login(terminal: Terminal | LoginTerminal, raw_code: str) -> CodeLogin:
     refused and audited (invariant 6). Before a first start, every gate of
     issuing the code is checked again (``exam.gates``): session open, terminal
     of the session's room, admitted, not absent, no retake period, start
-    window. The caller keeps what this logged even when it refuses (the
+    window, no unfinished test of the person in another session. The caller keeps what this logged even when it refuses (the
     refusals that must leave a trace are raised with ``keep=True``).
 
     The checks read one query (the code with its participant, session,
@@ -196,6 +198,9 @@ def login(terminal: Terminal | LoginTerminal, raw_code: str) -> CodeLogin:
         gates.check_terminal_free(terminal, participant, found.busy)
         gates.check_participant(participant, retake_possible=found.may_bar)
         attempts.check_may_start(participant)
+        if found.person_busy:
+            db.begin_write()
+            gates.check_person_free(participant, terminal, True)
     if started and attempt_terminal != terminal_id:
         db.begin_write()
         audit.record("attempt.other_terminal_refused", ("attempt", attempt_id), actor=actor,
@@ -267,7 +272,11 @@ def pending(secret: str | None, terminal_id: object, participant_id: object, for
         return None
     if for_start:
         db.session.flush()  # re-reading drops unflushed changes
-    row = db.session.execute(_PENDING_FOR_START if for_start else _PENDING, {
+    if for_start:
+        statement = _PENDING_FOR_START_PG if db.session.get_bind().dialect.name == "postgresql" else _PENDING_FOR_START
+    else:
+        statement = _PENDING
+    row = db.session.execute(statement, {
         "secret_hash": terminals.secret_hash(secret), "terminal_id": terminal_id,
         "participant_id": participant_id}).first()
     if row is None:
@@ -281,3 +290,4 @@ def pending(secret: str | None, terminal_id: object, participant_id: object, for
 
 
 _PENDING, _PENDING_FOR_START = _pending_query(False), _pending_query(True)
+_PENDING_FOR_START_PG = _pending_query(True, postgres=True)

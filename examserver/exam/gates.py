@@ -14,6 +14,15 @@ code starts an attempt only on an enrolled terminal of its session's room.
 Once started, the attempt is bound to its terminal (invariant 6); the one
 way to another terminal, in any room of the centre, is a proctor's move
 (``timer.move_attempt``), journaled and audited.
+
+One person, one running test: a person (the personal number, ``Participant.pin``)
+registered in two sessions cannot start the second while an attempt of the
+first is unfinished (in progress or paused) on another terminal. The code
+login refuses it, and the start again under its locks (:func:`person_busy`
+in the start's one statement of facts; on PostgreSQL the start's row-lock
+statement also takes an advisory lock per person, :func:`person_lock`, so
+two starts of one person in two sessions queue and the second sees the
+first's attempt).
 """
 from __future__ import annotations
 
@@ -25,6 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from examserver.db import db
 from examserver.models import (AccessCode, Admission, Attempt, AttemptState, ExamBlueprint, ExamSession, Participant,
                                Position, SessionState, Terminal, TerminalState)
+from examserver.core import audit
 from examserver.core.errors import Conflict, Forbidden
 from examserver.exam import outline, predraw, retake
 
@@ -84,6 +94,36 @@ def check_terminal_free(terminal: Terminal, participant: Participant, other: int
                        "terminal_busy")
 
 
+def person_busy(pin, participant_id) -> sa.Exists:
+    """An SQL ``EXISTS``: the person ``pin`` has an unfinished attempt as another participant
+    (another session). Values, or columns of the outer query (e.g. ``Participant.pin``)."""
+    a, q = sa.orm.aliased(Attempt), sa.orm.aliased(Participant)
+    return sa.exists(sa.select(a.id).join(q, q.id == a.participant_id)
+                     .where(q.pin == pin, q.id != participant_id, a.state != AttemptState.FINISHED))
+
+
+PERSON_LOCK_SPACE = 15  # first key of the two-key advisory locks of persons (issue 15); core.locks uses one key
+
+
+def person_lock(pin) -> sa.ColumnElement:
+    """A column for a PostgreSQL row-lock statement that holds, until the end of the
+    transaction, the advisory lock of the person ``pin`` (a column of the statement):
+    starts of one person in two sessions queue on it, so the later one's gates
+    (a new statement, a new snapshot) see the earlier one's attempt. Taken before
+    the statement's row locks (the select list is computed below the row-locking step)."""
+    return sa.func.pg_advisory_xact_lock(sa.literal(PERSON_LOCK_SPACE, sa.Integer), sa.func.hashtext(pin))
+
+
+def check_person_free(participant: Participant, terminal: Terminal | object, busy: bool) -> None:
+    """The person has no unfinished test in another session (``busy``: the caller's
+    :func:`person_busy`). The refusal is audited and kept."""
+    if busy:
+        audit.record("kiosk.person_busy", ("participant", participant.id), actor=audit.Actor.for_terminal(terminal),
+                     centre_id=terminal.centre_id)
+        raise Conflict(_("Your test in another session is not finished yet. Finish that test first, "
+                         "or ask the proctor to finish it."), "person_busy", keep=True)
+
+
 def lock_for_start(participant: Participant, terminal: Terminal) -> None:
     """Row locks that make a start safe against what may race it (PostgreSQL; SQLite
     serialises writers with ``BEGIN IMMEDIATE``): the terminal (two starts on one
@@ -93,7 +133,8 @@ def lock_for_start(participant: Participant, terminal: Terminal) -> None:
     :func:`check_start` then locks the session shared (a close waits for the
     start, or the start sees the close)."""
     db.session.flush()  # re-reading drops unflushed changes
-    row = db.session.execute(_LOCK_ROWS, {"terminal_id": terminal.id, "participant_id": participant.id}).one()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    row = db.session.execute(_LOCK_ROWS_PG if postgres else _LOCK_ROWS, {"terminal_id": terminal.id, "participant_id": participant.id}).one()
     set_committed_value(participant, "position", row[2])
 
 
@@ -103,6 +144,7 @@ _LOCK_ROWS = (
     .join(Position, Position.id == Participant.position_id)
     .where(Terminal.id == sa.bindparam("terminal_id")).with_for_update(of=(Terminal, Participant))
     .execution_options(populate_existing=True))
+_LOCK_ROWS_PG = _LOCK_ROWS.add_columns(person_lock(Participant.pin))
 
 
 def _start_facts(with_code: bool) -> sa.Select:
@@ -117,7 +159,7 @@ def _start_facts(with_code: bool) -> sa.Select:
             .scalar_subquery() if with_code else sa.null())
     latest_id, latest_digest = outline.latest_columns(p("blueprint_code"))
     return (sa.select(ExamSession, own, other, live, retake.may_bar(p("pin"), p("group_code"), p("participant_id")),
-                      latest_id, latest_digest, predraw.bank_stamp())
+                      latest_id, latest_digest, predraw.bank_stamp(), person_busy(p("pin"), p("participant_id")))
             .where(ExamSession.id == p("session_id")).with_for_update(read=True, of=ExamSession)
             .execution_options(populate_existing=True))
 
@@ -135,7 +177,8 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
     without a code (test and benchmark builders, the service API). After the
     terminal and participant locks, one statement locks the session shared and
     reads every other fact of the gates (an attempt already started, the
-    terminal busy, the code still live, a failure that could bar) and the
+    terminal busy, the code still live, a failure that could bar, the person's
+    unfinished test in another session) and the
     drawn (newest approved) version of the position's blueprint. Returns that
     version's id and digest (None, None: none approved; ``outline.parsed``
     gives the blueprint) and the item bank's stamp (``predraw.bank_stamp``;
@@ -152,7 +195,7 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
         "participant_id": participant.id, "terminal_id": terminal.id, "session_id": participant.session_id,
         "pin": participant.pin, "group_code": position.group_code, "blueprint_code": position.blueprint_code,
         **({"code_id": code_id} if with_code else {})}).one()
-    session, own, other, live, may_bar, blueprint_id, digest, stamp = row
+    session, own, other, live, may_bar, blueprint_id, digest, stamp, busy = row
     set_committed_value(participant, "session", session)  # held: the ORM session keeps objects weakly
     if own is not None:
         raise Conflict(_("A test has already been started with this code."), "already_started")
@@ -160,6 +203,7 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
     check_terminal(participant, terminal)
     check_terminal_free(terminal, participant, other)
     check_participant(participant, retake_possible=may_bar)
+    check_person_free(participant, terminal, busy)
     if code_id is not None and live is None:
         _code_revoked()
     return blueprint_id, digest, stamp
