@@ -82,20 +82,42 @@ def _parsed(rows: list[tuple[int, str]]) -> list[Item]:
     return [_PARSED[digest] for _row_id, digest in rows]
 
 
-def latest_items(topics: Iterable[str]) -> list[Item]:
+# The latest approved items' (row id, digest) per set of topics, as read under one
+# bank stamp (migration 0012: a trigger renews the stamp on every write to
+# bank_item). A cache checked against the database, not state: the caller reads
+# the stamp in its own transaction, and a different stamp empties the cache.
+_LATEST: tuple[int | None, dict[tuple[str, ...], list[tuple[int, str]]]] = (None, {})
+_MAX_LATEST = 256
+
+
+def latest_items(topics: Iterable[str], stamp: int | None = None) -> list[Item]:
     """The latest version of every item in ``topics``, when that version is approved.
 
-    The form draw runs at every exam start; reading only the blueprint's
-    topics, newest versions only, keeps a hall start cheap on a big bank.
+    The form draw runs at every code issue (and at a start without a form drawn
+    ahead); reading only the blueprint's topics, newest versions only, keeps it
+    cheap on a big bank. ``stamp``: the bank's stamp read in the caller's
+    transaction (``exam.predraw.bank_stamp``); the rows read under the same stamp
+    are kept per process, so a batch of issues (the slips of a session) reads
+    the bank once per worker and set of topics. None: always read.
     """
+    global _LATEST
+    key = tuple(sorted(set(topics)))
+    known_stamp, known = _LATEST
+    if stamp is not None and known_stamp == stamp and key in known:
+        return _parsed(known[key])
     newer = sa.orm.aliased(BankItem)
     is_latest = ~sa.select(newer.id).where(newer.item_id == BankItem.item_id,
                                             newer.version > BankItem.version).exists()
     # The review status is the gate: only an approved latest version is drawn
     # (bank/workflow.py; drawable_items checks the payload status as well).
-    query = sa.select(BankItem.id, BankItem.digest).where(BankItem.topic_code.in_(sorted(set(topics))), is_latest,
+    query = sa.select(BankItem.id, BankItem.digest).where(BankItem.topic_code.in_(key), is_latest,
                                                           BankItem.status == "approved")
-    return _parsed([tuple(row) for row in db.session.execute(query)])
+    rows = [tuple(row) for row in db.session.execute(query)]
+    if stamp is not None:
+        if known_stamp != stamp or len(known) >= _MAX_LATEST:
+            known = {}
+        _LATEST = (stamp, {**known, key: rows})
+    return _parsed(rows)
 
 
 def items_for_refs(refs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Item]:

@@ -39,11 +39,13 @@ from examserver.models import (Admission, Attempt, BankItem, BankStamp, ExamBlue
                                PredrawnForm)
 
 
-def draw_for(participant: Participant, blueprint: Blueprint) -> tuple[int, Form]:
-    """Draw ``participant``'s form from ``blueprint`` with a fresh seed: ``(seed, form)``."""
+def draw_for(participant: Participant, blueprint: Blueprint, stamp: int | None = None) -> tuple[int, Form]:
+    """Draw ``participant``'s form from ``blueprint`` with a fresh seed: ``(seed, form)``.
+    ``stamp``: the bank's stamp read in the caller's transaction (:func:`bank_stamp`):
+    the latest items read under it are kept per process (``bank.store.latest_items``)."""
     seed = secrets.randbits(63)
     try:
-        items = latest_items(blueprint.demand())
+        items = latest_items(blueprint.demand(), stamp)
         # A competition's tie-break form never repeats an item the person already saw (seed 003 §29).
         excluded = excluded_items(participant)
         return seed, draw_form(blueprint, [i for i in items if i.id not in excluded] if excluded else items, seed)
@@ -124,7 +126,8 @@ def predraw_participant(participant: Participant, fresh: bool = False) -> Predra
     unless ``fresh``. A bank that cannot fill the test raises ``ServiceError``
     (``draw_failed``) naming the participant.
     """
-    if db.session.scalar(sa.select(Attempt.id).where(Attempt.participant_id == participant.id)) is not None:
+    started, stamp = db.session.execute(_STARTED_AND_STAMP, {"participant_id": participant.id}).one()
+    if started:
         return None
     row = drawn.drawn_blueprint(participant.position.blueprint_code)  # the newest approved version
     if row is None:
@@ -138,7 +141,7 @@ def predraw_participant(participant: Participant, fresh: bool = False) -> Predra
         db.session.delete(existing)
         db.session.flush()
     try:
-        seed, form = draw_for(participant, Blueprint.from_dict(row.payload))
+        seed, form = draw_for(participant, Blueprint.from_dict(row.payload), stamp)
     except ServiceError as exc:
         # Said to the proctor or operator, naming the person, before anyone sits.
         raise ServiceError(_("The question bank cannot fill the test of %(name)s (position %(position)s): "
@@ -149,6 +152,12 @@ def predraw_participant(participant: Participant, fresh: bool = False) -> Predra
     db.session.add(predrawn)
     db.session.flush()
     return predrawn
+
+
+# Whether the participant started, and the bank's stamp (one statement; a batch of
+# issues then reads the bank's latest items once).
+_STARTED_AND_STAMP = sa.select(sa.exists().where(Attempt.participant_id == sa.bindparam("participant_id")),
+                               bank_stamp())
 
 
 def predraw_session(session: ExamSession, actor: audit.Actor) -> int:

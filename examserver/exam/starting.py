@@ -67,7 +67,7 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str,
     if taken is not None:
         seed, form, form_digest = taken
     else:
-        seed, drawn_form = predraw.draw_for(participant, blueprint)
+        seed, drawn_form = predraw.draw_for(participant, blueprint, stamp)
         form, form_digest = drawn_form.to_dict(), drawn_form.digest()
     now = clock.now()
     duration = blueprint.duration_minutes * 60

@@ -3,6 +3,8 @@
 Issuing a code draws the form (tests/perf/test_predraw_at_issue.py)."""
 from __future__ import annotations
 
+from unittest import mock
+
 import sqlalchemy as sa
 
 from examserver.db import db
@@ -25,14 +27,17 @@ def draws(statements) -> list[str]:
 
 
 def start_counting_draws(kclient, code, statements) -> list[str]:
-    """Code, language, start through the kiosk; the start's statements that draw."""
+    """Code, language, start through the kiosk; the start's statements that draw, and
+    ``"draw_for"`` for each draw (the latest items read under the bank's current stamp
+    are kept per process, so a draw may read no item at all)."""
     assert kclient.post("/kiosk/code", data={"code": code}).status_code == 303
     assert kclient.post("/kiosk/confirm", data={"language": "ky"}).status_code == 303
     statements.recording = True
-    r = kclient.post("/kiosk/instructions")
+    with mock.patch.object(predraw, "draw_for", wraps=predraw.draw_for) as draw_for:
+        r = kclient.post("/kiosk/instructions")
     statements.recording = False
     assert r.status_code == 303 and r.headers["Location"].endswith("/kiosk/exam")
-    return draws(statements)
+    return draws(statements) + ["draw_for"] * draw_for.call_count
 
 
 def test_a_start_with_a_predrawn_form_does_not_draw(kclient, candidate, loaded_bank, kworld, statements):
