@@ -1,7 +1,7 @@
 """Profile a batch of code issues in-process (the console's slips PDF: one request
 issues a code, and so draws a form, for every participant of a session).
 
-    .venv/bin/python -m bench.profile_issue [--participants 300] [--database URL] [--tree]
+    .venv/bin/python -m bench.profile_issue [--participants 300] [--database URL] [--uncached] [--tree]
 
 Registers and admits ``--participants`` candidates without codes in the demo's
 open session, then issues their codes in one transaction, as
@@ -21,6 +21,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=300)
     parser.add_argument("--database", default=None)
+    parser.add_argument("--uncached", action="store_true",
+                        help="draw as before the stamp-checked cache of the latest items (every issue reads them)")
     parser.add_argument("--tree", action="store_true", help="profile with pyinstrument and print the call tree")
     args = parser.parse_args()
 
@@ -37,6 +39,11 @@ def main() -> None:
     from examserver.models import ExamSession, Participant, Position
     from examserver.registration import participants as registration
 
+    if args.uncached:
+        from examserver.exam import predraw
+        from examserver.bank.store import latest_items
+
+        predraw.latest_items = lambda topics, stamp=None: latest_items(topics)
     prepared = prepare(folder, 0, args.database)
     app = create_app({"MODE": "demo", "INSTANCE_PATH": folder,
                       **({"DATABASE_URL": args.database} if args.database else {})})
