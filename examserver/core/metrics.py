@@ -26,7 +26,8 @@ ANSWER_SAVES = Counter("examserver_answer_saves_total",
 PROTOCOL_SIGNING_SECONDS = Histogram("examserver_protocol_signing_seconds",
                                      "Time to build and sign one protocol record.", buckets=LATENCY_BUCKETS)
 GROUP_COMMIT_JOBS = Histogram("examserver_group_commit_jobs",
-                              "Writes (answer saves, contact batches) made durable by one commit (exam/group_commit).",
+                              "Writes (answer saves, contact batches) made durable by one commit "
+                              "(SQLite: exam/group_commit; PostgreSQL: each save is its own commit, 1).",
                               buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
 SWEEP_FINISHED = Counter("examserver_sweep_finished_attempts_total",
                          "Attempts finished by the deadline sweep (their terminal was gone).")
