@@ -147,8 +147,10 @@ _LOCK_ROWS = (
 _LOCK_ROWS_PG = _LOCK_ROWS.add_columns(person_lock(Participant.pin))
 
 
-def _start_facts(with_code: bool) -> sa.Select:
-    """The statement of :func:`check_start` after the row locks (built once per process)."""
+def _start_facts(with_code: bool, postgres: bool) -> sa.Select:
+    """The statement of :func:`check_start` after the row locks (built once per process).
+    On PostgreSQL it also takes the new attempt's id from its sequence (the start's
+    journal event 0 hashes it: known ahead, the head goes into the attempt's INSERT)."""
     p = sa.bindparam
     own = sa.select(Attempt.id).where(Attempt.participant_id == p("participant_id")).limit(1).scalar_subquery()
     other = (sa.select(Attempt.participant_id).where(Attempt.terminal_id == p("terminal_id"),
@@ -159,16 +161,17 @@ def _start_facts(with_code: bool) -> sa.Select:
             .scalar_subquery() if with_code else sa.null())
     latest_id, latest_digest = outline.latest_columns(p("blueprint_code"))
     return (sa.select(ExamSession, own, other, live, retake.may_bar(p("pin"), p("group_code"), p("participant_id")),
-                      latest_id, latest_digest, predraw.bank_stamp(), person_busy(p("pin"), p("participant_id")))
+                      latest_id, latest_digest, predraw.bank_stamp(), person_busy(p("pin"), p("participant_id")),
+                      sa.func.nextval(sa.func.pg_get_serial_sequence("attempt", "id")) if postgres else sa.null())
             .where(ExamSession.id == p("session_id")).with_for_update(read=True, of=ExamSession)
             .execution_options(populate_existing=True))
 
 
-_START_FACTS: dict[tuple[bool, bool], sa.Select] = {}
+_START_FACTS: dict[tuple[bool, bool, bool], sa.Select] = {}
 
 
 def check_start(participant: Participant, terminal: Terminal, code_id: int | None,
-                locked: bool = False) -> tuple[int | None, str | None, int | None]:
+                locked: bool = False) -> tuple[int | None, str | None, int | None, int | None]:
     """Every gate of a first start, under :func:`lock_for_start`'s locks
     (``locked``: the caller took them, e.g. ``code_login.pending(for_start=True)``).
 
@@ -182,20 +185,22 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
     drawn (newest approved) version of the position's blueprint. Returns that
     version's id and digest (None, None: none approved; ``outline.parsed``
     gives the blueprint) and the item bank's stamp (``predraw.bank_stamp``;
-    None: unknown), read in the same statement.
+    None: unknown), read in the same statement, and the new attempt's id taken
+    from its sequence (PostgreSQL; None: the INSERT assigns it).
     """
     if not locked:
         lock_for_start(participant, terminal)
     with_code = isinstance(code_id, int)
-    key = (with_code, bool(current_app.config["RETAKE_EVERY_GROUP"]))  # the retake clause reads the setting
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    key = (with_code, bool(current_app.config["RETAKE_EVERY_GROUP"]), postgres)  # the retake clause reads the setting
     if key not in _START_FACTS:
-        _START_FACTS[key] = _start_facts(with_code)
+        _START_FACTS[key] = _start_facts(with_code, postgres)
     position = participant.position
     row = db.session.execute(_START_FACTS[key], {
         "participant_id": participant.id, "terminal_id": terminal.id, "session_id": participant.session_id,
         "pin": participant.pin, "group_code": position.group_code, "blueprint_code": position.blueprint_code,
         **({"code_id": code_id} if with_code else {})}).one()
-    session, own, other, live, may_bar, blueprint_id, digest, stamp, busy = row
+    session, own, other, live, may_bar, blueprint_id, digest, stamp, busy, attempt_id = row
     set_committed_value(participant, "session", session)  # held: the ORM session keeps objects weakly
     if own is not None:
         raise Conflict(_("A test has already been started with this code."), "already_started")
@@ -206,4 +211,4 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
     check_person_free(participant, terminal, busy)
     if code_id is not None and live is None:
         _code_revoked()
-    return blueprint_id, digest, stamp
+    return blueprint_id, digest, stamp, attempt_id

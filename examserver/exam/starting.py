@@ -52,7 +52,7 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str,
     position, with a fresh random 63-bit seed (drawn ahead or now); it is
     frozen in the attempt (invariant 4). Journal event 0 is 'start'.
     """
-    blueprint_id, digest, stamp = gates.check_start(participant, terminal, code_id, locked)
+    blueprint_id, digest, stamp, attempt_id = gates.check_start(participant, terminal, code_id, locked)
     check_may_start(participant)
     if blueprint_id is None:  # no approved version of the position's blueprint (bank/drawn)
         if drawn.has_versions(participant.position.blueprint_code):
@@ -72,7 +72,7 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str,
     now = clock.now()
     duration = blueprint.duration_minutes * 60
     attempt = Attempt(
-        participant_id=participant.id, session_id=participant.session_id, terminal_id=terminal.id,
+        id=attempt_id, participant_id=participant.id, session_id=participant.session_id, terminal_id=terminal.id,
         blueprint_id=blueprint_id, language=language, seed=seed, form=form, form_digest=form_digest,
         state=AttemptState.IN_PROGRESS, started_at=now, duration_seconds=duration,
         deadline_at=now + timedelta(seconds=duration), last_seq=0, journal_head="",
@@ -82,13 +82,16 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str,
     # write gate), taken before the gates saw no attempt, keeps a second start out until
     # this one commits. The unique participant stays the last arbiter: should it ever
     # refuse, the start's transaction is dropped and the candidate told, never a 500.
+    # With the id known ahead (PostgreSQL), event 0 is hashed before the INSERT and one
+    # flush writes the attempt with its journal head, then the event (no UPDATE after).
     db.session.add(attempt)
     try:
-        db.session.flush()
+        if attempt_id is None:
+            db.session.flush()
+        journal.append(attempt, 0, "start", {"form_digest": attempt.form_digest, "language": language})
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict(_("A test has already been started with this code."), "already_started") from exc
-    journal.append(attempt, 0, "start", {"form_digest": attempt.form_digest, "language": language})
     audit.record("attempt.start", attempt, actor=audit.Actor.for_terminal(terminal),
                  centre_id=participant.session.centre_id, participant=participant.id, language=language)
     return attempt

@@ -23,7 +23,7 @@ from examserver.db import db
 from examserver.models import Attempt
 
 # Before issue 15's B1 work a start sent 57 statements (bench/profile_start --sql),
-# 30 after wave 3 with the state request; 15 now (the items presented and checked cold).
+# 30 after wave 3 with the state request; 15 now (the items presented and checked cold), 14 on PostgreSQL.
 MOST_STATEMENTS_PER_START = 16
 # What the state tells about time, which moves between two requests.
 TIMES = ("server_time", "seconds_left")
@@ -41,6 +41,11 @@ def _record(statements, request):
 def _writer_began(statements) -> list[int]:
     """Where SQLite's write transactions began (the write gate); none on PostgreSQL."""
     return [i for i, s in enumerate(statements.statements) if s.upper().startswith("BEGIN IMMEDIATE")]
+
+
+def _postgres(app) -> bool:
+    with app.app_context():
+        return db.engine.dialect.name == "postgresql"
 
 
 def _login(kclient, code):
@@ -97,7 +102,7 @@ def test_a_language_the_test_does_not_offer_goes_back_to_the_choice(kclient, can
         assert db.session.scalar(sa.select(sa.func.count(Attempt.id))) == 0
 
 
-def test_the_start_reads_its_gates_in_two_statements(kclient, candidate, statements):
+def test_the_start_reads_its_gates_in_two_statements(kclient, candidate, statements, loaded_bank):
     _login(kclient, candidate[1])
     _choose(kclient)
     r = _record(statements, lambda: kclient.post("/kiosk/instructions"))
@@ -112,6 +117,10 @@ def test_the_start_reads_its_gates_in_two_statements(kclient, candidate, stateme
     assert not [s for s in sql if "access_code" in s and s not in gates], sql
     assert [s.split(" (")[0] for s in sql if s.startswith("INSERT")] == [
         "INSERT INTO attempt", "INSERT INTO journal_event", "INSERT INTO audit_entry"], sql
+    if _postgres(loaded_bank):
+        # The attempt's id comes from its sequence with the gates' facts: event 0 is hashed
+        # before the INSERT, which carries the journal head (no UPDATE of the new attempt).
+        assert "nextval" in gates[1] and not [s for s in sql if s.startswith("UPDATE")], sql
 
 
 def test_the_start_takes_the_predrawn_form_in_one_statement_and_checks_its_items_once(kclient, candidate, statements,
@@ -157,8 +166,9 @@ def test_the_exam_page_carries_a_fresh_exam_read_without_journal(kclient, candid
     assert r.status_code == 200 and statements.verbs() == ["SELECT"], statements.sql()
 
 
-def test_a_whole_start_sends_few_statements(kclient, candidate, statements):
+def test_a_whole_start_sends_few_statements(kclient, candidate, statements, loaded_bank):
     # Code, confirm page, language, instructions page, start, exam page with the state.
     _page, state = _record(statements, lambda: open_exam(kclient, candidate[1]))
     assert state["questions"] and state["last_seq"] == 0
-    assert len(statements.sql()) <= MOST_STATEMENTS_PER_START, "\n".join(statements.sql())
+    most = MOST_STATEMENTS_PER_START - (1 if _postgres(loaded_bank) else 0)  # no UPDATE of the journal head
+    assert len(statements.sql()) <= most, "\n".join(statements.sql())
