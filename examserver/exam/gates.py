@@ -134,7 +134,8 @@ def lock_for_start(participant: Participant, terminal: Terminal) -> None:
     start, or the start sees the close)."""
     db.session.flush()  # re-reading drops unflushed changes
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    row = db.session.execute(_LOCK_ROWS_PG if postgres else _LOCK_ROWS, {"terminal_id": terminal.id, "participant_id": participant.id}).one()
+    row = db.session.execute(_LOCK_ROWS_PG if postgres else _LOCK_ROWS,
+                             {"terminal_id": terminal.id, "participant_id": participant.id}).one()
     set_committed_value(participant, "position", row[2])
 
 
@@ -149,8 +150,11 @@ _LOCK_ROWS_PG = _LOCK_ROWS.add_columns(person_lock(Participant.pin))
 
 def _start_facts(with_code: bool, postgres: bool) -> sa.Select:
     """The statement of :func:`check_start` after the row locks (built once per process).
-    On PostgreSQL it also takes the new attempt's id from its sequence (the start's
-    journal event 0 hashes it: known ahead, the head goes into the attempt's INSERT)."""
+    It also gives the new attempt's id (the start's journal event 0 hashes it: known
+    ahead, the head goes into the attempt's INSERT): on PostgreSQL taken from its
+    sequence; on SQLite the next row id, ``max(id) + 1`` as SQLite assigns it (no
+    AUTOINCREMENT), safe because every writer holds the write lock from its
+    transaction's start (``BEGIN IMMEDIATE``, examserver/db_engines.py)."""
     p = sa.bindparam
     own = sa.select(Attempt.id).where(Attempt.participant_id == p("participant_id")).limit(1).scalar_subquery()
     other = (sa.select(Attempt.participant_id).where(Attempt.terminal_id == p("terminal_id"),
@@ -162,7 +166,8 @@ def _start_facts(with_code: bool, postgres: bool) -> sa.Select:
     latest_id, latest_digest = outline.latest_columns(p("blueprint_code"))
     return (sa.select(ExamSession, own, other, live, retake.may_bar(p("pin"), p("group_code"), p("participant_id")),
                       latest_id, latest_digest, predraw.bank_stamp(), person_busy(p("pin"), p("participant_id")),
-                      sa.func.nextval(sa.func.pg_get_serial_sequence("attempt", "id")) if postgres else sa.null())
+                      sa.func.nextval(sa.func.pg_get_serial_sequence("attempt", "id")) if postgres
+                      else sa.select(sa.func.coalesce(sa.func.max(Attempt.id), 0) + 1).scalar_subquery())
             .where(ExamSession.id == p("session_id")).with_for_update(read=True, of=ExamSession)
             .execution_options(populate_existing=True))
 
@@ -185,8 +190,8 @@ def check_start(participant: Participant, terminal: Terminal, code_id: int | Non
     drawn (newest approved) version of the position's blueprint. Returns that
     version's id and digest (None, None: none approved; ``outline.parsed``
     gives the blueprint) and the item bank's stamp (``predraw.bank_stamp``;
-    None: unknown), read in the same statement, and the new attempt's id taken
-    from its sequence (PostgreSQL; None: the INSERT assigns it).
+    None: unknown), read in the same statement, and the new attempt's id
+    (:func:`_start_facts`).
     """
     if not locked:
         lock_for_start(participant, terminal)
