@@ -62,10 +62,12 @@ def chain_hash(prev_hash: str, record: dict[str, Any]) -> str:
     return sha256_hex(prev_hash.encode("ascii") + canonical_bytes(record))
 
 
-def append(attempt: Attempt, seq: int, kind: str, payload: dict[str, Any], client_time: str = "") -> JournalEvent:
+def append(attempt: Attempt, seq: int, kind: str, payload: dict[str, Any], client_time: str = "",
+           flush: bool = True) -> JournalEvent:
     """Append one event to ``attempt``'s journal and move its head.
 
-    ``seq`` must be ``attempt.last_seq + 1`` (or 0 for the start event); callers
+    ``flush=False``: the caller's next flush writes it (the start writes the new attempt,
+    event 0 and its audit entry in one flush). ``seq`` must be ``attempt.last_seq + 1`` (or 0 for the start event); callers
     check ordering and idempotency first (see ``attempts.record_event``). The
     unique (attempt, seq) constraint refuses a concurrent duplicate.
     """
@@ -81,7 +83,8 @@ def append(attempt: Attempt, seq: int, kind: str, payload: dict[str, Any], clien
     db.session.add(event)
     attempt.last_seq = seq
     attempt.journal_head = event.hash
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return event
 
 

@@ -82,16 +82,17 @@ def start_attempt(participant: Participant, terminal: Terminal, language: str,
     # write gate), taken before the gates saw no attempt, keeps a second start out until
     # this one commits. The unique participant stays the last arbiter: should it ever
     # refuse, the start's transaction is dropped and the candidate told, never a 500.
-    # With the id known ahead (PostgreSQL), event 0 is hashed before the INSERT and one
-    # flush writes the attempt with its journal head, then the event (no UPDATE after).
+    # The id is known ahead (gates.check_start): event 0 is hashed before the INSERT, and
+    # one flush (the audit entry's) writes the attempt with its journal head, the event
+    # and the entry. Without it (a caller's stand-in for the gates), the INSERT gives the id.
     db.session.add(attempt)
     try:
         if attempt_id is None:
             db.session.flush()
-        journal.append(attempt, 0, "start", {"form_digest": attempt.form_digest, "language": language})
+        journal.append(attempt, 0, "start", {"form_digest": attempt.form_digest, "language": language}, flush=False)
+        audit.record("attempt.start", attempt, actor=audit.Actor.for_terminal(terminal),
+                     centre_id=participant.session.centre_id, participant=participant.id, language=language)
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict(_("A test has already been started with this code."), "already_started") from exc
-    audit.record("attempt.start", attempt, actor=audit.Actor.for_terminal(terminal),
-                 centre_id=participant.session.centre_id, participant=participant.id, language=language)
     return attempt
