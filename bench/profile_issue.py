@@ -54,7 +54,8 @@ def main() -> None:
         ids = []
         for n in range(args.participants):
             participant = registration.register_participant(session, {
-                "surname": "Слип", "name": "Бенч", "patronymic": "", "pin": f"2{(n % 28) + 1:02d}0{(n % 9) + 1}1981{n:05d}",
+                "surname": "Слип", "name": "Бенч", "patronymic": "",
+                "pin": f"2{(n % 28) + 1:02d}0{(n % 9) + 1}1981{n:05d}",
                 "id_document": f"S{n:07d}", "position": positions[n % len(positions)].code,
                 "language": "ru", "seat": str(n + 1), "competition": "",
             }, actor=actor)

@@ -155,8 +155,9 @@ def login(terminal: Terminal | LoginTerminal, raw_code: str) -> CodeLogin:
     refused and audited (invariant 6). Before a first start, every gate of
     issuing the code is checked again (``exam.gates``): session open, terminal
     of the session's room, admitted, not absent, no retake period, start
-    window, no unfinished test of the person in another session. The caller keeps what this logged even when it refuses (the
-    refusals that must leave a trace are raised with ``keep=True``).
+    window, no unfinished test of the person in another session. The caller
+    keeps what this logged even when it refuses (the refusals that must leave
+    a trace are raised with ``keep=True``).
 
     The checks read one query (the code with its participant, session,
     position, attempt and the gates' other facts) in the request's snapshot

@@ -66,10 +66,11 @@ def append(attempt: Attempt, seq: int, kind: str, payload: dict[str, Any], clien
            flush: bool = True) -> JournalEvent:
     """Append one event to ``attempt``'s journal and move its head.
 
-    ``flush=False``: the caller's next flush writes it (the start writes the new attempt,
-    event 0 and its audit entry in one flush). ``seq`` must be ``attempt.last_seq + 1`` (or 0 for the start event); callers
+    ``seq`` must be ``attempt.last_seq + 1`` (or 0 for the start event); callers
     check ordering and idempotency first (see ``attempts.record_event``). The
     unique (attempt, seq) constraint refuses a concurrent duplicate.
+    ``flush=False``: the caller's next flush writes it (the start writes the new
+    attempt, event 0 and its audit entry in one flush).
     """
     expected = 0 if not attempt.journal_head else attempt.last_seq + 1
     if seq != expected:
