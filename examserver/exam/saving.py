@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from examserver import clock
 from examserver.core.errors import ServiceError
 from examserver.db import db
-from examserver.exam import attempts, journal
+from examserver.exam import attempts, journal, kept_forms
 from examserver.exam.driver_sql import DirectConnection
 from examserver.exam.terminals import secret_hash
 from examserver.models import Attempt, AttemptState, JournalEvent, Terminal, TerminalState
@@ -82,29 +82,6 @@ _MOVE_AND_INSERT = _event.insert().from_select(
     sa.select(_MOVED.c.id, *(sa.bindparam("e_" + name, type_=_event.c[name].type) for name in _EVENT_COLUMNS[1:])),
 ).returning(_event.c.id)
 
-# Frozen forms by digest: immutable once drawn (invariant 4), so a worker may
-# keep the ones it has read; nothing mutable is kept in memory.
-_FORMS: OrderedDict[str, dict] = OrderedDict()
-_FORMS_LOCK = threading.Lock()
-_FORMS_MAX = 2048
-
-
-
-def _immutable(value):
-    """``value`` (parsed JSON) with its lists as tuples.
-
-    Up to ``_FORMS_MAX`` forms of ~120 lists and dicts each stay in a worker;
-    as lists the collector walks all of them on every full collection (a
-    pause of every thread of the worker, ~50-100 ms at 2,000 forms). Tuples
-    and dicts holding only strings, numbers and such tuples are untracked by
-    the collector after its first look, and a frozen form must not change."""
-    if isinstance(value, list):
-        return tuple(_immutable(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _immutable(v) for k, v in value.items()}
-    return value
-
-
 # The slots that hold an answer, by attempt and journal head: a pure function
 # of the journal up to that head (append-only and hash-chained, so a head names
 # exactly one journal), kept so that a save needs no query for the slot's
@@ -145,18 +122,8 @@ class Snapshot:
 
     @property
     def form(self) -> dict:
-        """The frozen form (read once per worker, by its digest)."""
-        with _FORMS_LOCK:
-            form = _FORMS.get(self.form_digest)
-            if form is not None:
-                _FORMS.move_to_end(self.form_digest)
-                return form
-        form = _immutable(self._reader.scalar(_FORM, {"b_id": self.id}))
-        with _FORMS_LOCK:
-            _FORMS[self.form_digest] = form
-            while len(_FORMS) > _FORMS_MAX:
-                _FORMS.popitem(last=False)
-        return form
+        """The frozen form (read once per worker, by its digest: exam/kept_forms)."""
+        return kept_forms.form_by_digest(self.form_digest, lambda: self._reader.scalar(_FORM, {"b_id": self.id}))
 
 
 def snapshot(secret: str | None, reader: Reader | None = None) -> Snapshot | None:

@@ -3,7 +3,7 @@
 A full collection stops every thread of a worker while it walks every
 tracked object. Two things keep that walk short: the preloaded app is moved
 to the permanent generation before gunicorn forks its workers, and the
-frozen forms a worker keeps (``saving._FORMS``) hold tuples, which the
+frozen forms a worker keeps (``exam/kept_forms``) hold tuples, which the
 collector stops tracking.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from kiosk_helpers import answer, start_exam
 
 from examserver import gunicorn_conf
-from examserver.exam import saving
+from examserver.exam import kept_forms, saving
 
 
 @pytest.fixture
@@ -33,12 +33,12 @@ def test_the_master_freezes_what_it_built_before_each_fork():
 
 
 def test_a_kept_form_is_not_walked_by_the_collector(kclient, exam):
-    saving._FORMS.clear()
+    kept_forms._FORMS.clear()
     saving._SEEN.clear()  # the save reads its snapshot, and with it the form
     option = exam["questions"][0]["options"][0]["id"]
     assert answer(kclient, 1, 1, [option]).status_code == 200
-    assert len(saving._FORMS) == 1
-    form = next(iter(saving._FORMS.values()))
+    assert len(kept_forms._FORMS) == 1
+    form = next(iter(kept_forms._FORMS.values()))
     gc.collect()
     slots = form["slots"]
     assert isinstance(slots, tuple) and len(slots) == len(exam["questions"])
