@@ -1,6 +1,8 @@
 """The table ``bench.hall`` prints: B1-B5, the floor ratio and the restart, against the targets."""
 from __future__ import annotations
 
+import os
+
 
 def pct(samples: list[float], q: float) -> float | None:
     if not samples:
@@ -33,7 +35,9 @@ def table(r: dict) -> str:
          "<= 0.5 CPU-s"),
         ("restart -> 1st save", f"{fmt(r.get('restart_first_save_s'))} s", "<= 5 s (idle)"),
     ]
-    head = (f"examserver hot path — {r['backend']}, gunicorn {r['workers']}x{r['threads']} gthread, "
+    # The server runs gunicorn_conf's worker class unless GUNICORN_WORKER_CLASS names another.
+    worker = r.get("worker_class") or os.environ.get("GUNICORN_WORKER_CLASS") or "balanced gthread"
+    head = (f"examserver hot path — {r['backend']}, gunicorn {r['workers']}x{r['threads']} {worker}, "
             f"{r['cpus']} CPUs, load {r['load_before'][0]:.1f} -> {r['load_after'][0]:.1f}")
     width = max(len(a) for a, _b, _c in rows)
     lines = [head, "-" * len(head)]
