@@ -100,6 +100,7 @@ ACTION_LABELS = {
     "commission.add_member": _l("Commission member added"), "commission.create": _l("Commission created"),
     "commission.remove_member": _l("Commission member removed"),
     "kiosk.code_failed": _l("Wrong access code entered"), "kiosk.code_ok": _l("Access code accepted"),
+    "kiosk.person_busy": _l("Test refused: the person's test in another session is not finished"),
     "participant.admission": _l("Admission decided"), "participant.import": _l("Participant list imported"),
     "participant.no_show": _l("Marked as not present"), "participant.register": _l("Participant registered"),
     "protocol.issued": _l("Protocol issued"), "retention.purge": _l("Expired records purged"),
