@@ -5,8 +5,6 @@ the start (under the start's locks), audited, never a 500; once the first test i
 finished, the second may start."""
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 
 from examserver.db import db
@@ -15,7 +13,7 @@ from examserver.models import Attempt, AttemptState, AuditEntry, Centre, Partici
 from tests.factories import make_open_session
 
 from .conftest import add_candidate, attempts_of, choose_language, flashes, kiosk, login_code, press_start, refusal
-from .test_races import Recorder
+from .test_races import start_both_at_once
 
 PIN = "21505198512399"
 BUSY = "Your test in another session is not finished yet. Finish that test first, or ask the proctor to finish it."
@@ -116,26 +114,8 @@ def test_one_person_started_in_two_sessions_at_once(loaded_bank, gworld):
                                                 enrol(db.session.get(Room, gworld.room_b), f"P{round_no}b"))
             db.session.commit()
         clients = [_start(loaded_bank, secret_a, pids_codes[0][1]), _start(loaded_bank, secret_b, pids_codes[1][1])]
-        rec = Recorder()
-        go = threading.Barrier(2, timeout=60)
-        results: dict[int, str] = {}
-
-        def start(i):
-            go.wait()
-            r = press_start(clients[i])
-            rec.add(f"kiosk{i}", r)
-            results[i] = r.headers.get("Location", "")
-
-        threads = [rec.run(lambda i=i: start(i)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not rec.errors, rec.errors
-        assert [s for _w, s, _b in rec.statuses] == [303, 303]
-        winners = [i for i, where in results.items() if where.endswith("/kiosk/exam")]
-        assert len(winners) == 1, results
-        assert set(flashes(clients[1 - winners[0]])) & busy, flashes(clients[1 - winners[0]])
+        winner = start_both_at_once(clients)
+        assert set(flashes(clients[1 - winner])) & busy, flashes(clients[1 - winner])
         with loaded_bank.app_context():
             running = db.session.scalar(
                 sa.select(sa.func.count(Attempt.id)).join(Participant, Participant.id == Attempt.participant_id)

@@ -49,6 +49,31 @@ class Recorder:
         return [s for s in self.statuses if s[1] >= 500]
 
 
+def start_both_at_once(clients) -> int:
+    """Two kiosks press "start" at the same instant; the index of the one that got
+    the exam (the other was sent back with a message: the caller checks which)."""
+    rec = Recorder()
+    go = threading.Barrier(2, timeout=60)
+    results: dict[int, str] = {}
+
+    def start(i):
+        go.wait()
+        r = press_start(clients[i])
+        rec.add(f"kiosk{i}", r)
+        results[i] = r.headers.get("Location", "")
+
+    threads = [rec.run(lambda i=i: start(i)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not rec.errors, rec.errors
+    assert [s for _w, s, _b in rec.statuses] == [303, 303]
+    winners = [i for i, where in results.items() if where.endswith("/kiosk/exam")]
+    assert len(winners) == 1, results
+    return winners[0]
+
+
 def _started(loaded_bank, gworld):
     """A candidate started on terminal A-1 through the kiosk; (client, participant id, questions)."""
     with loaded_bank.app_context():
@@ -188,26 +213,7 @@ def test_one_code_started_on_two_terminals_at_once(loaded_bank, gworld):
         for c in clients:
             assert login_code(c, code).headers["Location"].endswith("/kiosk/confirm")
             choose_language(c)
-        rec = Recorder()
-        go = threading.Barrier(2, timeout=60)
-        results: dict[int, str] = {}
-
-        def start(i):
-            go.wait()
-            r = press_start(clients[i])
-            rec.add(f"kiosk{i}", r)
-            results[i] = r.headers.get("Location", "")
-
-        threads = [rec.run(lambda i=i: start(i)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not rec.errors, rec.errors
-        assert [s for _w, s, _b in rec.statuses] == [303, 303]
-        winners = [i for i, where in results.items() if where.endswith("/kiosk/exam")]
-        assert len(winners) == 1, results
-        loser = 1 - winners[0]
+        loser = 1 - start_both_at_once(clients)
         assert set(flashes(clients[loser])) & already, flashes(clients[loser])
         with loaded_bank.app_context():
             assert db.session.scalar(sa.select(sa.func.count(Attempt.id)).where(Attempt.participant_id == pid)) == 1
