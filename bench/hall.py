@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 
-from bench import servers
+from bench import servers, storm_trace
 from examserver.config import SETTINGS
 from bench.client import Browser
 from bench.loadgen import Generators
@@ -194,10 +194,11 @@ def run(args) -> dict:
         gens = Generators(args.generators, port, pairs, floor_port, len(active_ids))
         gens.call("open", [(s,) for s in gens.split(active_ids + exam_ids + warm_ids)])
         # B1
-        at = time.time() + 2.0
-        times, errors = outcomes(gens.call("storm", [(s, at) for s in gens.split(storm_ids)]))
+        owners, at = storm_trace.port_owners(port), time.time() + 2.0
+        replies = gens.call("storm", [(s, at) for s in gens.split(storm_ids)])
+        times, errors = outcomes(replies)
         result["B1"] = {"n": len(storm_ids), "all_started_s": max(times) if times else None, "p50_s": pct(times, 50),
-                        "errors": len(errors), "error_samples": errors[:3]}
+                        "errors": len(errors), "error_samples": errors[:3], "tail": storm_trace.summary(replies, owners)}
         print("B1", result["B1"], flush=True)
         rest = [i for i in active_ids if i not in set(storm_ids)]
         if rest:

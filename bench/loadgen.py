@@ -62,11 +62,34 @@ class Generator:
         return _each([self.kiosks[i] for i in ids], _timed(Kiosk.open), limit=64)
 
     def storm(self, ids, at):
-        """B1: all at ``at``: code, confirm, instructions, exam with question 1."""
+        """B1: all at ``at``: code, confirm, instructions, exam with question 1.
+
+        Each result carries the terminal's trace: its connection's local port
+        (``bench.hall`` maps it to the server process) and, per request sent,
+        the path, its start (seconds after ``at``), how long it took and
+        whether the connection had to be (re)opened for it."""
         def job(kiosk):
+            trace = []
+            browser = kiosk.browser
+            send = browser._send
+
+            def traced(method, path, body, headers):
+                before, t0 = browser.conn, time.time()
+                try:
+                    return send(method, path, body, headers)
+                finally:
+                    # A new connection: there was none, or the server had closed the kept one.
+                    reopened = before is None or browser.conn is not before and browser.conn is not None
+                    trace.append((path, round(t0 - at, 3), round(time.time() - t0, 3), reopened))
+
+            browser._send = traced
+            port = browser.conn.sock.getsockname()[1] if browser.conn is not None else None
             _until(at)
-            kiosk.start()
-            return ("ok", time.time() - at)
+            try:
+                kiosk.start()
+            finally:
+                del browser._send
+            return ("ok", time.time() - at, port, trace)
         return _each([self.kiosks[i] for i in ids], job)
 
     def start(self, ids):

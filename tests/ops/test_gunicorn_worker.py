@@ -30,13 +30,32 @@ def _worker(threads=4, conns=0, in_flight=0, slot=None):
     return worker
 
 
-def _post(slot, pid, held, ago=0.0):
-    gw._SLOT.pack_into(gw._BOARD, slot * gw._SLOT.size, pid, held, time.monotonic() - ago)
+def _post(slot, pid, held, ago=0.0, in_flight=0):
+    gw._SLOT.pack_into(gw._BOARD, slot * gw._SLOT.size, pid, held, in_flight, time.monotonic() - ago)
 
 
 def test_a_worker_whose_threads_are_all_busy_does_not_accept(board):
     assert _worker(in_flight=3)._may_accept()
     assert not _worker(in_flight=4)._may_accept()
+    # ...while another worker has a thread free (or fewer requests waiting).
+    me = _worker(conns=10, in_flight=4, slot=0)
+    _post(0, os.getpid(), 10, in_flight=4)
+    _post(1, 1, 10, in_flight=3)
+    assert not me._may_accept()
+
+
+def test_when_every_worker_is_busy_the_least_busy_still_accepts(board):
+    # A start storm: all workers have requests queued. A terminal that opens a
+    # new connection must not wait until the first worker drained its queue.
+    me = _worker(conns=300, in_flight=120, slot=0)
+    _post(0, os.getpid(), 300, in_flight=120)
+    _post(1, 1, 250, in_flight=150)
+    assert me._may_accept()  # even ahead by more than the slack in connections
+    _post(1, 1, 250, in_flight=119)
+    assert not me._may_accept()
+    # A silent worker's old count does not hold the others back.
+    _post(1, 1, 250, ago=gw.STALE_SECONDS + 1, in_flight=0)
+    assert me._may_accept()
 
 
 def test_a_worker_ahead_of_the_emptiest_by_more_than_the_slack_waits(board):
