@@ -73,6 +73,19 @@ def test_a_worker_ahead_of_the_emptiest_by_more_than_the_slack_waits(board):
     assert _worker(conns=10 - gw.SLACK - 1, slot=1)._may_accept()
 
 
+def test_a_worker_held_back_by_the_board_looks_again_soon(monkeypatch):
+    waited = []
+    monkeypatch.setattr(gw.ThreadWorker, "wait_for_and_dispatch_events", lambda self, timeout: waited.append(timeout))
+    worker = _worker(in_flight=1)
+    worker.alive, worker._accepting = True, False
+    worker.wait_for_and_dispatch_events(1.0)
+    worker.in_flight = 4  # busy: its own requests finishing wake it
+    worker.wait_for_and_dispatch_events(1.0)
+    worker.in_flight, worker._accepting = 0, True  # accepting: a new connection wakes it
+    worker.wait_for_and_dispatch_events(1.0)
+    assert waited == [gw.RECHECK_SECONDS, 1.0, 1.0]
+
+
 def test_slots_are_claimed_once_and_taken_over_from_a_worker_that_is_gone(board):
     first, second = gw._claim(os.getpid()), gw._claim(os.getppid())
     assert (first, second) == (0, 1)
