@@ -198,7 +198,8 @@ def run(args) -> dict:
         replies = gens.call("storm", [(s, at) for s in gens.split(storm_ids)])
         times, errors = outcomes(replies)
         result["B1"] = {"n": len(storm_ids), "all_started_s": max(times) if times else None, "p50_s": pct(times, 50),
-                        "errors": len(errors), "error_samples": errors[:3], "tail": storm_trace.summary(replies, owners)}
+                        "errors": len(errors), "error_samples": errors[:3],
+                        "tail": storm_trace.summary(replies, owners)}
         print("B1", result["B1"], flush=True)
         rest = [i for i in active_ids if i not in set(storm_ids)]
         if rest:
