@@ -23,11 +23,14 @@ def pin(n: int) -> str:
 
 
 def hall(world, size: int, running: int) -> dict:
-    """An open session with ``size`` admitted candidates, the first ``running`` of them started."""
+    """An open session with ``size`` admitted candidates, the first ``running`` of them started.
+
+    Each hall has people of its own (personal numbers by session): one person
+    cannot sit two tests at once (tests/exam/test_one_person.py)."""
     sid = make_session(world.room_a)
     people, tests = [], []
     for n in range(size):
-        pid = add_participant(sid, pin(n), "Сынакчы", str(n + 1))
+        pid = add_participant(sid, pin(sid * 1000 + n), "Сынакчы", str(n + 1))
         people.append(pid)
         if n < running:
             tests.append(start(pid, enrolled_terminal(world.room_a, str(n + 1))))
